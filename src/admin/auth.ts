@@ -1,0 +1,20 @@
+import { createHash, timingSafeEqual } from 'node:crypto'
+
+function digest (value: string): Buffer {
+  return createHash('sha256').update(value).digest()
+}
+
+/**
+ * Checks an Authorization header against the admin token in constant time: both sides are
+ * hashed first, so neither the token's length nor its prefix leaks through timing.
+ */
+export function createTokenCheck (token: string | null): (authorization: string | undefined) => boolean {
+  if (token === null) return () => true
+  const expected = digest(token)
+  return (authorization) => {
+    if (authorization === undefined) return false
+    const match = /^Bearer\s+(.+)$/i.exec(authorization)
+    if (match === null) return false
+    return timingSafeEqual(digest((match[1] as string).trim()), expected)
+  }
+}

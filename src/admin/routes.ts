@@ -1,0 +1,130 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { Registry } from 'prom-client'
+import { COLOURS, type Colour } from '../colour.js'
+import { TARGET_UNHEALTHY, UNAUTHORIZED } from '../errors.js'
+import type { Metrics } from '../metrics/metrics.js'
+import type { Deployment } from '../state/deployment.js'
+import type { DeploymentState } from '../state/types.js'
+import type { HealthChecker } from '../upstreams/health.js'
+import type { Upstream } from '../upstreams/upstream.js'
+import { createTokenCheck } from './auth.js'
+import { parseHistoryQuery, parseRollbackBody, parseSwitchBody } from './validate.js'
+
+export interface AdminDeps {
+  deployment: Deployment
+  health: HealthChecker
+  upstreams: Record<Colour, Upstream>
+  registry: Registry
+  metrics: Metrics
+  token: string | null
+  /** False while the process shuts down: /readyz answers 503 so load balancers move away. */
+  isAccepting: () => boolean
+}
+
+export function statusBody (deps: Pick<AdminDeps, 'deployment' | 'health' | 'upstreams'>): Record<string, unknown> {
+  const state = deps.deployment.state
+  const upstreams: Record<string, unknown> = {}
+  for (const colour of COLOURS) {
+    const health = deps.health.statuses[colour]
+    upstreams[colour] = {
+      url: deps.upstreams[colour].url,
+      active: colour === state.active,
+      healthy: health.healthy,
+      inflight: deps.upstreams[colour].inflight,
+      lastProbeAt: health.lastProbeAt,
+      lastError: health.lastError,
+      latencyMs: health.latencyMs
+    }
+  }
+  return {
+    active: state.active,
+    previous: state.previous,
+    version: state.version,
+    phase: state.phase,
+    changedAt: state.changedAt,
+    reason: state.reason,
+    by: state.by,
+    store: deps.deployment.store.kind,
+    upstreams
+  }
+}
+
+function changeBody (state: DeploymentState, changed: boolean): Record<string, unknown> {
+  return { active: state.active, previous: state.previous, version: state.version, changed }
+}
+
+/** Who asked, for the audit line: the client address until tokens carry labels. */
+function actor (request: FastifyRequest): string {
+  return request.ip
+}
+
+export function registerAdminRoutes (app: FastifyInstance, deps: AdminDeps): void {
+  const authorised = createTokenCheck(deps.token)
+  const requireToken = async (request: FastifyRequest): Promise<void> => {
+    if (!authorised(request.headers.authorization)) throw UNAUTHORIZED()
+  }
+
+  app.get('/healthz', async () => ({ ok: true }))
+
+  app.get('/readyz', async (_request, reply) => {
+    const active = deps.deployment.active
+    const healthy = deps.health.statuses[active].healthy === true
+    const accepting = deps.isAccepting()
+    const ready = healthy && accepting
+    reply.code(ready ? 200 : 503)
+    return { ready, active, reason: !accepting ? 'shutting down' : healthy ? null : `active colour ${active} is not healthy` }
+  })
+
+  app.get('/metrics', async (_request, reply) => {
+    reply.header('content-type', deps.registry.contentType)
+    return deps.registry.metrics()
+  })
+
+  app.get('/admin/status', async () => statusBody(deps))
+
+  app.post('/admin/switch', { preHandler: requireToken }, async (request) => {
+    const body = parseSwitchBody(request.body)
+    const state = deps.deployment.state
+    if (body.to !== state.active && !body.force) {
+      // Probed now, not from the last interval: a target that died a second ago must not win.
+      const probe = await deps.health.probe(body.to)
+      if (!probe.ok) throw TARGET_UNHEALTHY(body.to, probe.error)
+    }
+    const result = await deps.deployment.switchTo(body.to, {
+      reason: body.reason ?? `switch to ${body.to}`,
+      by: 'operator',
+      expectedVersion: body.expectedVersion
+    })
+    if (result.changed) {
+      deps.metrics.switches.labels('operator').inc()
+      request.log.info({ actor: actor(request), force: body.force }, 'switch requested')
+    }
+    return changeBody(result.state, result.changed)
+  })
+
+  app.post('/admin/rollback', { preHandler: requireToken }, async (request) => {
+    const body = parseRollbackBody(request.body)
+    const previous = deps.deployment.state.previous
+    if (previous !== null && !body.force) {
+      const probe = await deps.health.probe(previous)
+      if (!probe.ok) throw TARGET_UNHEALTHY(previous, probe.error)
+    }
+    const result = await deps.deployment.rollback({
+      reason: body.reason ?? 'rollback by operator',
+      by: 'operator',
+      expectedVersion: body.expectedVersion
+    })
+    if (result.changed) {
+      deps.metrics.switches.labels('operator').inc()
+      deps.metrics.rollbacks.labels('operator').inc()
+      request.log.info({ actor: actor(request) }, 'rollback requested')
+    }
+    return changeBody(result.state, result.changed)
+  })
+
+  app.get('/admin/history', async (request) => {
+    const { limit, offset } = parseHistoryQuery(request.query)
+    const history = deps.deployment.state.history
+    return { total: history.length, offset, limit, entries: history.slice(offset, offset + limit) }
+  })
+}

@@ -1,0 +1,108 @@
+// Admin request bodies come from people and scripts: check every field and name each problem.
+import { isColour, type Colour } from '../colour.js'
+import { BAD_BODY, UNKNOWN_COLOUR } from '../errors.js'
+
+export interface SwitchBody {
+  to: Colour
+  reason: string | undefined
+  expectedVersion: number | undefined
+  force: boolean
+}
+
+export interface RollbackBody {
+  reason: string | undefined
+  expectedVersion: number | undefined
+  force: boolean
+}
+
+const MAX_REASON = 500
+
+function asObject (body: unknown): Record<string, unknown> {
+  if (body === undefined || body === null) return {}
+  if (typeof body !== 'object' || Array.isArray(body)) throw BAD_BODY('body must be a JSON object')
+  return body as Record<string, unknown>
+}
+
+function checkKeys (body: Record<string, unknown>, allowed: readonly string[], problems: string[]): void {
+  for (const key of Object.keys(body)) {
+    if (!allowed.includes(key)) problems.push(`${key}: unknown field (allowed: ${allowed.join(', ')})`)
+  }
+}
+
+function optionalReason (value: unknown, problems: string[]): string | undefined {
+  if (value === undefined) return undefined
+  if (typeof value !== 'string') problems.push('reason: must be a string')
+  else if (value.length > MAX_REASON) problems.push(`reason: must be at most ${MAX_REASON} characters`)
+  else return value
+  return undefined
+}
+
+function optionalVersion (value: unknown, problems: string[]): number | undefined {
+  if (value === undefined) return undefined
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
+    problems.push('expectedVersion: must be a non-negative integer')
+    return undefined
+  }
+  return value
+}
+
+function optionalForce (value: unknown, problems: string[]): boolean {
+  if (value !== undefined && typeof value !== 'boolean') problems.push('force: must be true or false')
+  return value === true
+}
+
+export interface HistoryQuery {
+  limit: number
+  offset: number
+}
+
+function integerParam (value: unknown, name: string, min: number, max: number, fallback: number, problems: string[]): number {
+  if (value === undefined) return fallback
+  const n = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : NaN
+  if (!Number.isSafeInteger(n) || n < min || n > max) {
+    problems.push(`${name}: must be an integer from ${min} to ${max}`)
+    return fallback
+  }
+  return n
+}
+
+export function parseHistoryQuery (raw: unknown): HistoryQuery {
+  const query = asObject(raw)
+  const problems: string[] = []
+  checkKeys(query, ['limit', 'offset'], problems)
+  const limit = integerParam(query.limit, 'limit', 1, 1000, 20, problems)
+  const offset = integerParam(query.offset, 'offset', 0, Number.MAX_SAFE_INTEGER, 0, problems)
+  if (problems.length > 0) fail(problems)
+  return { limit, offset }
+}
+
+function fail (problems: string[]): never {
+  throw BAD_BODY(problems.join('; '))
+}
+
+export function parseSwitchBody (raw: unknown): SwitchBody {
+  const body = asObject(raw)
+  const problems: string[] = []
+  checkKeys(body, ['to', 'reason', 'expectedVersion', 'force'], problems)
+  const unknownColour = typeof body.to === 'string' && !isColour(body.to)
+  if (body.to === undefined) problems.push('to: required ("blue" or "green")')
+  else if (!isColour(body.to)) problems.push(`to: must be "blue" or "green" (got ${JSON.stringify(body.to)})`)
+  const reason = optionalReason(body.reason, problems)
+  const expectedVersion = optionalVersion(body.expectedVersion, problems)
+  const force = optionalForce(body.force, problems)
+  // An unknown colour alone has its own code: scripts often need to tell it apart.
+  if (unknownColour && problems.length === 1) throw UNKNOWN_COLOUR(body.to)
+  if (problems.length > 0) fail(problems)
+  return { to: body.to as Colour, reason, expectedVersion, force }
+}
+
+export function parseRollbackBody (raw: unknown): RollbackBody {
+  const body = asObject(raw)
+  const problems: string[] = []
+  checkKeys(body, ['reason', 'expectedVersion', 'force'], problems)
+  const reason = optionalReason(body.reason, problems)
+  const expectedVersion = optionalVersion(body.expectedVersion, problems)
+  const force = optionalForce(body.force, problems)
+  if (problems.length > 0) fail(problems)
+  return { reason, expectedVersion, force }
+}

@@ -1,0 +1,133 @@
+import { readFileSync } from 'node:fs'
+import { parseArgs, type ParsedArgs } from './args.js'
+import { AdminApiError, AdminClient } from './client.js'
+import { formatChange, formatStatus } from './format.js'
+
+export interface Io {
+  out: (line: string) => void
+  err: (line: string) => void
+  env: Record<string, string | undefined>
+}
+
+const defaultIo: Io = {
+  out: (line) => process.stdout.write(line + '\n'),
+  err: (line) => process.stderr.write(line + '\n'),
+  env: process.env
+}
+
+const USAGE = `Usage: switchyard <command> [options]
+
+Commands:
+  serve [--config FILE] [--key.path VALUE ...]   run the proxy and the admin API
+  status                                        show the active colour and both upstreams
+  switch <blue|green> [--reason TEXT] [--force] [--expected-version N]
+                                                move live traffic to a colour
+  rollback [--reason TEXT] [--force]            go back to the previous colour
+  demo                                          start two Iris model servers and a proxy
+  help                                          show this text
+
+Options for status, switch and rollback:
+  --admin-url URL   admin API (default $SWITCHYARD_ADMIN_URL or http://127.0.0.1:8081)
+  --json            print the API's JSON answer
+  The admin token is read from $SWITCHYARD_ADMIN_TOKEN.`
+
+const BOOLEANS = new Set(['json', 'force', 'help'])
+
+function version (): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
+  return pkg.version
+}
+
+function clientFor (args: ParsedArgs, io: Io): AdminClient {
+  const adminUrl = (args.flags.get('admin-url') as string | undefined) ?? io.env.SWITCHYARD_ADMIN_URL ?? 'http://127.0.0.1:8081'
+  return new AdminClient({ adminUrl, token: io.env.SWITCHYARD_ADMIN_TOKEN, timeout: 30_000 })
+}
+
+function only (args: ParsedArgs, allowed: string[]): void {
+  for (const name of args.flags.keys()) {
+    if (!allowed.includes(name)) throw new Error(`unknown option --${name}`)
+  }
+}
+
+async function adminCommand (command: string, argv: readonly string[], io: Io): Promise<number> {
+  const args = parseArgs(argv, BOOLEANS)
+  const json = args.flags.get('json') === true
+  const client = clientFor(args, io)
+  let result: Record<string, unknown>
+  let line: string
+  if (command === 'status') {
+    only(args, ['admin-url', 'json'])
+    result = await client.get('/admin/status')
+    line = formatStatus(result)
+  } else if (command === 'switch') {
+    only(args, ['admin-url', 'json', 'reason', 'force', 'expected-version'])
+    const to = args.positionals[0]
+    if (to === undefined || args.positionals.length > 1) throw new Error('switch needs exactly one colour: switchyard switch <blue|green>')
+    const body: Record<string, unknown> = { to }
+    const reason = args.flags.get('reason')
+    if (typeof reason === 'string') body.reason = reason
+    if (args.flags.get('force') === true) body.force = true
+    const expected = args.flags.get('expected-version')
+    if (typeof expected === 'string') {
+      if (!/^\d+$/.test(expected)) throw new Error('--expected-version must be a whole number')
+      body.expectedVersion = Number(expected)
+    }
+    result = await client.post('/admin/switch', body)
+    line = formatChange(result, 'switched')
+  } else {
+    only(args, ['admin-url', 'json', 'reason', 'force'])
+    if (args.positionals.length > 0) throw new Error('rollback takes no arguments')
+    const body: Record<string, unknown> = {}
+    const reason = args.flags.get('reason')
+    if (typeof reason === 'string') body.reason = reason
+    if (args.flags.get('force') === true) body.force = true
+    result = await client.post('/admin/rollback', body)
+    line = formatChange(result, 'rolled back')
+  }
+  io.out(json ? JSON.stringify(result, null, 2) : line)
+  return 0
+}
+
+/** Runs one CLI command and returns the exit code; every failure prints one clear line. */
+export async function main (argv: readonly string[], io: Io = defaultIo): Promise<number> {
+  const [command, ...rest] = argv
+  try {
+    switch (command) {
+      case 'status':
+      case 'switch':
+      case 'rollback':
+        return await adminCommand(command, rest, io)
+      case 'serve': {
+        const { serve } = await import('../main.js')
+        await serve(rest)
+        return 0
+      }
+      case 'demo': {
+        const { runDemo } = await import('../demo/run.js')
+        await runDemo(rest)
+        return 0
+      }
+      case '--version':
+      case 'version':
+        io.out(version())
+        return 0
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        io.out(USAGE)
+        return command === undefined ? 2 : 0
+      default:
+        io.err(`switchyard: unknown command "${command}"\n\n${USAGE}`)
+        return 2
+    }
+  } catch (err) {
+    if (err instanceof AdminApiError) {
+      io.err(`switchyard: ${err.message} (${err.code}, HTTP ${err.status})`)
+      if (io.env.SWITCHYARD_DEBUG !== undefined || argv.includes('--json')) io.err(JSON.stringify(err.body))
+    } else {
+      io.err(`switchyard: ${(err as Error).message}`)
+    }
+    return 1
+  }
+}

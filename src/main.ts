@@ -1,0 +1,55 @@
+import { pino, type Logger } from 'pino'
+import { build, type Switchyard } from './app.js'
+import { loadConfig } from './config/load.js'
+import type { Config } from './config/schema.js'
+
+export interface Running {
+  app: Switchyard
+  /** Addresses actually bound (port 0 in config picks a free one). */
+  proxyUrl: string
+  adminUrl: string
+  /** Graceful stop: readiness off, no new connections, requests in flight finish. */
+  stop: () => Promise<void>
+}
+
+/** Builds switchyard from a resolved config and listens on both listeners. */
+export async function start (config: Config, logger: Logger): Promise<Running> {
+  const app = await build({ config, logger })
+  try {
+    const proxyUrl = await app.proxy.listen({ host: config.listen.host, port: config.listen.port })
+    const adminUrl = await app.admin.listen({ host: config.admin.host, port: config.admin.port })
+    logger.info({ proxy: proxyUrl, admin: adminUrl, active: app.deployment.active, version: app.deployment.state.version, store: app.deployment.store.kind }, 'switchyard listening')
+    return { app, proxyUrl, adminUrl, stop: () => stopGracefully(app, config, logger) }
+  } catch (err) {
+    await app.close()
+    throw err
+  }
+}
+
+async function stopGracefully (app: Switchyard, config: Config, logger: Logger): Promise<void> {
+  logger.info({ inflight: app.upstreams.blue.inflight + app.upstreams.green.inflight }, 'stopping: finishing requests in flight')
+  let timer: NodeJS.Timeout | undefined
+  const deadline = new Promise<'timeout'>((resolve) => { timer = setTimeout(() => resolve('timeout'), config.shutdown.timeout) })
+  const outcome = await Promise.race([app.close().then(() => 'closed' as const), deadline])
+  clearTimeout(timer)
+  if (outcome === 'timeout') logger.warn({ timeout: config.shutdown.timeout }, 'requests still in flight at the shutdown timeout; exiting anyway')
+  else logger.info('stopped')
+}
+
+/** `switchyard serve`: load config (file, env, flags), listen, stop gracefully on SIGTERM/SIGINT. */
+export async function serve (args: readonly string[]): Promise<void> {
+  const { config, warnings } = loadConfig({ args: [...args], env: process.env })
+  const logger = pino({ level: config.log.level, base: { service: 'switchyard' } })
+  for (const warning of warnings) logger.warn(warning)
+  const running = await start(config, logger)
+  await new Promise<void>((resolve) => {
+    const onSignal = (signal: NodeJS.Signals): void => {
+      process.off('SIGTERM', onSignal)
+      process.off('SIGINT', onSignal)
+      logger.info({ signal }, 'signal received')
+      running.stop().then(resolve, resolve)
+    }
+    process.on('SIGTERM', onSignal)
+    process.on('SIGINT', onSignal)
+  })
+}

@@ -1,0 +1,112 @@
+import { Counter, Gauge, Histogram, collectDefaultMetrics, type Registry } from 'prom-client'
+import { COLOURS, type Colour } from '../colour.js'
+
+export const OUTCOMES = ['ok', 'client_error', 'server_error', 'connection_error', 'timeout', 'shielded'] as const
+export type Outcome = typeof OUTCOMES[number]
+
+/** Inference takes milliseconds to a minute: buckets from 5 ms to 60 s. */
+export const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60]
+
+export interface MetricSources {
+  active: () => Colour
+  version: () => number
+  inflight: (colour: Colour) => number
+  healthy: (colour: Colour) => boolean | null
+}
+
+type Bound<T> = Record<Colour, T>
+
+export interface Metrics {
+  /** Pre-bound children: the request path never looks up a label set. */
+  requests: Bound<Record<Outcome, { inc: () => void }>>
+  duration: Bound<{ observe: (seconds: number) => void }>
+  switches: Counter<'by'>
+  rollbacks: Counter<'reason'>
+}
+
+/** Every metric, registered in the registry passed in (never the global one), labels bound once. */
+export function createMetrics (registry: Registry, sources: MetricSources, options: { defaultMetrics?: boolean } = {}): Metrics {
+  const registers = [registry]
+  if (options.defaultMetrics !== false) collectDefaultMetrics({ register: registry })
+
+  const requestsTotal = new Counter({
+    name: 'switchyard_requests_total',
+    help: 'Proxied requests by colour and outcome',
+    labelNames: ['colour', 'outcome'] as const,
+    registers
+  })
+  const durationSeconds = new Histogram({
+    name: 'switchyard_request_duration_seconds',
+    help: 'Time from request arrival to the upstream answer headers, by colour',
+    labelNames: ['colour'] as const,
+    buckets: DURATION_BUCKETS,
+    registers
+  })
+  new Gauge({
+    name: 'switchyard_inflight_requests',
+    help: 'Requests in flight to each colour',
+    labelNames: ['colour'] as const,
+    registers,
+    collect () {
+      for (const colour of COLOURS) this.set({ colour }, sources.inflight(colour))
+    }
+  })
+  new Gauge({
+    name: 'switchyard_upstream_healthy',
+    help: '1 when the colour\'s upstream passes its health probe, 0 when not (absent until probed)',
+    labelNames: ['colour'] as const,
+    registers,
+    collect () {
+      for (const colour of COLOURS) {
+        const healthy = sources.healthy(colour)
+        if (healthy !== null) this.set({ colour }, healthy ? 1 : 0)
+      }
+    }
+  })
+  new Gauge({
+    name: 'switchyard_active_colour',
+    help: '1 for the colour that receives live traffic, 0 for the other',
+    labelNames: ['colour'] as const,
+    registers,
+    collect () {
+      const active = sources.active()
+      for (const colour of COLOURS) this.set({ colour }, colour === active ? 1 : 0)
+    }
+  })
+  new Gauge({
+    name: 'switchyard_state_version',
+    help: 'Version of the deployment state; grows with every change',
+    registers,
+    collect () {
+      this.set(sources.version())
+    }
+  })
+  const switches = new Counter({
+    name: 'switchyard_switches_total',
+    help: 'Changes of the active colour, by who made them',
+    labelNames: ['by'] as const,
+    registers
+  })
+  const rollbacks = new Counter({
+    name: 'switchyard_rollbacks_total',
+    help: 'Rollbacks, by reason kind',
+    labelNames: ['reason'] as const,
+    registers
+  })
+
+  const bindOutcomes = (colour: Colour): Record<Outcome, { inc: () => void }> => {
+    const out = {} as Record<Outcome, { inc: () => void }>
+    for (const outcome of OUTCOMES) {
+      const child = requestsTotal.labels(colour, outcome)
+      child.inc(0) // present from the first scrape, so rate() sees the series start at 0
+      out[outcome] = child
+    }
+    return out
+  }
+  return {
+    requests: { blue: bindOutcomes('blue'), green: bindOutcomes('green') },
+    duration: { blue: durationSeconds.labels('blue'), green: durationSeconds.labels('green') },
+    switches,
+    rollbacks
+  }
+}

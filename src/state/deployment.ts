@@ -1,0 +1,92 @@
+import { EventEmitter } from 'node:events'
+import type { Colour } from '../colour.js'
+import { NO_PREVIOUS, VERSION_CONFLICT } from '../errors.js'
+import { applyChange, initialState, type ChangeRequest } from './transition.js'
+import type { DeploymentState, StateStore } from './types.js'
+
+export interface ChangeOptions {
+  reason: string
+  by: string
+  expectedVersion?: number | undefined
+}
+
+export interface ChangeResult {
+  changed: boolean
+  state: DeploymentState
+}
+
+export interface DeploymentEvents {
+  change: [state: DeploymentState, previous: DeploymentState]
+}
+
+/**
+ * Owns the deployment state of this process. Reads are synchronous (`active` is read once per
+ * proxied request); changes are serialised, committed to the store first, then applied and
+ * announced, so the request path never waits on the store.
+ */
+export class Deployment extends EventEmitter<DeploymentEvents> {
+  readonly store: StateStore
+  #state: DeploymentState
+  #queue: Promise<unknown> = Promise.resolve()
+  readonly #historyLimit: number
+  readonly #now: () => Date
+
+  /** The colour new requests go to. A plain field: the hot path reads it on every request. */
+  active: Colour
+
+  private constructor (store: StateStore, state: DeploymentState, historyLimit: number, now: () => Date) {
+    super()
+    this.store = store
+    this.#state = state
+    this.active = state.active
+    this.#historyLimit = historyLimit
+    this.#now = now
+  }
+
+  /** Loads the saved state, or saves the initial one when there is none. */
+  static async open (store: StateStore, options: { initial: Colour, historyLimit: number, now?: () => Date }): Promise<Deployment> {
+    const now = options.now ?? (() => new Date())
+    let state = await store.load()
+    if (state === null) {
+      state = initialState(options.initial, now())
+      await store.commit(state, null)
+    }
+    return new Deployment(store, state, options.historyLimit, now)
+  }
+
+  get state (): DeploymentState {
+    return this.#state
+  }
+
+  switchTo (to: Colour, options: ChangeOptions): Promise<ChangeResult> {
+    return this.#serialise(() => this.#change({ kind: 'switch', to, reason: options.reason, by: options.by }, options.expectedVersion))
+  }
+
+  rollback (options: ChangeOptions): Promise<ChangeResult> {
+    return this.#serialise(() => {
+      const previous = this.#state.previous
+      if (previous === null) throw NO_PREVIOUS()
+      return this.#change({ kind: 'rollback', to: previous, reason: options.reason, by: options.by }, options.expectedVersion)
+    })
+  }
+
+  async #change (change: ChangeRequest, expectedVersion: number | undefined): Promise<ChangeResult> {
+    const current = this.#state
+    if (expectedVersion !== undefined && expectedVersion !== current.version) {
+      throw VERSION_CONFLICT(expectedVersion, current.version)
+    }
+    const next = applyChange(current, change, this.#now(), this.#historyLimit)
+    if (next === null) return { changed: false, state: current }
+    await this.store.commit(next, current.version)
+    this.#state = next
+    this.active = next.active
+    this.emit('change', next, current)
+    return { changed: true, state: next }
+  }
+
+  #serialise<T> (task: () => Promise<T>): Promise<T> {
+    const run = this.#queue.then(task, task)
+    this.#queue = run.catch(() => undefined)
+    return run
+  }
+}

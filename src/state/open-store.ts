@@ -1,0 +1,8 @@
+import type { Config } from '../config/schema.js'
+import { FileStore } from './file-store.js'
+import { MemoryStore } from './memory-store.js'
+import type { StateStore } from './types.js'
+
+export function openStore (config: Config['state']): StateStore {
+  return config.store === 'memory' ? new MemoryStore() : new FileStore(config.path)
+}

@@ -1,0 +1,37 @@
+import type { Colour } from '../colour.js'
+
+/** `stable` once a switch has settled; `baking` while the previous colour is kept warm to roll back to. */
+export type Phase = 'stable' | 'baking'
+
+export type ChangeKind = 'init' | 'switch' | 'rollback'
+
+export interface HistoryEntry {
+  version: number
+  kind: ChangeKind
+  from: Colour | null
+  to: Colour
+  at: string
+  reason: string
+  by: string
+}
+
+/** The deployment state: the one thing every replica must agree on. */
+export interface DeploymentState {
+  active: Colour
+  previous: Colour | null
+  version: number
+  phase: Phase
+  changedAt: string
+  reason: string
+  by: string
+  history: HistoryEntry[]
+}
+
+export interface StateStore {
+  readonly kind: string
+  /** The saved state, or null when nothing was ever saved. Throws STATE_CORRUPT on unusable data. */
+  load (): Promise<DeploymentState | null>
+  /** Saves `next` only if the saved version is still `expectedVersion` (null: nothing saved yet). */
+  commit (next: DeploymentState, expectedVersion: number | null): Promise<void>
+  close (): Promise<void>
+}

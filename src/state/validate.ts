@@ -1,0 +1,35 @@
+// A saved state comes from disk or Redis: check its shape before trusting it.
+import { isColour } from '../colour.js'
+import type { DeploymentState } from './types.js'
+
+const PHASES = new Set(['stable', 'baking'])
+const KINDS = new Set(['init', 'switch', 'rollback'])
+
+function isObject (value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+/** Returns the problem with `value` as a state, or null when it is a valid state. */
+export function stateProblem (value: unknown): string | null {
+  if (!isObject(value)) return 'not a JSON object'
+  if (!isColour(value.active)) return 'active is not "blue" or "green"'
+  if (value.previous !== null && !isColour(value.previous)) return 'previous is not a colour or null'
+  if (!Number.isSafeInteger(value.version) || (value.version as number) < 1) return 'version is not a positive integer'
+  if (typeof value.phase !== 'string' || !PHASES.has(value.phase)) return 'phase is not "stable" or "baking"'
+  if (typeof value.changedAt !== 'string' || Number.isNaN(Date.parse(value.changedAt))) return 'changedAt is not a date'
+  if (typeof value.reason !== 'string') return 'reason is not a string'
+  if (typeof value.by !== 'string') return 'by is not a string'
+  if (!Array.isArray(value.history)) return 'history is not a list'
+  for (const [i, entry] of value.history.entries()) {
+    if (!isObject(entry) || !isColour(entry.to) || !Number.isSafeInteger(entry.version) ||
+      typeof entry.kind !== 'string' || !KINDS.has(entry.kind) || typeof entry.at !== 'string') {
+      return `history[${i}] is not a valid entry`
+    }
+  }
+  return null
+}
+
+export function asState (value: unknown): DeploymentState | string {
+  const problem = stateProblem(value)
+  return problem === null ? value as DeploymentState : problem
+}

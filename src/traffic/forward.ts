@@ -1,0 +1,127 @@
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { pipeline, PassThrough, type Readable } from 'node:stream'
+import type { Dispatcher } from 'undici'
+import type { Colour } from '../colour.js'
+import { BODY_TOO_LARGE, SwitchyardError, UPSTREAM_TIMEOUT, UPSTREAM_UNAVAILABLE, wrap } from '../errors.js'
+import type { Outcome } from '../metrics/metrics.js'
+import type { Upstream } from '../upstreams/upstream.js'
+import { LimitStream, readBody } from './body.js'
+import { requestHeaders, responseHeaders } from './headers.js'
+import { outcomeOf, type Recorder } from './record.js'
+
+export interface ForwardOptions {
+  /** Upstream answer timeout: to the response headers, and between body chunks. */
+  timeout: number
+  /** Largest request body accepted. */
+  bodyLimit: number
+  /** Bodies with a declared length up to this are buffered; larger ones stream. */
+  bufferLimit: number
+  proto: string
+}
+
+const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT'])
+const noop = (): void => {}
+
+/**
+ * Sends one client request to one colour's upstream and its answer back, bytes unchanged.
+ * The colour is chosen by the caller, once, when the request arrives.
+ */
+export class Forwarder {
+  readonly #upstreams: Record<Colour, Upstream>
+  readonly #recorder: Recorder
+  readonly #options: ForwardOptions
+
+  constructor (upstreams: Record<Colour, Upstream>, recorder: Recorder, options: ForwardOptions) {
+    this.#upstreams = upstreams
+    this.#recorder = recorder
+    this.#options = options
+  }
+
+  forward (req: IncomingMessage, res: ServerResponse, colour: Colour): void {
+    const started = performance.now()
+    const lengthHeader = req.headers['content-length']
+    const chunked = req.headers['transfer-encoding'] !== undefined
+    const length = lengthHeader === undefined ? 0 : Number(lengthHeader)
+    if (length > this.#options.bodyLimit) {
+      // Refuse before reading a byte; close, since the unread body is still on the socket.
+      sendError(res, BODY_TOO_LARGE(this.#options.bodyLimit), colour, true)
+      return
+    }
+    if (chunked) {
+      const limited = new LimitStream(this.#options.bodyLimit)
+      pipeline(req, limited, noop)
+      this.#dispatch(req, res, colour, limited, started)
+    } else if (length > this.#options.bufferLimit) {
+      const pass = new PassThrough()
+      pipeline(req, pass, noop)
+      this.#dispatch(req, res, colour, pass, started)
+    } else if (length > 0) {
+      readBody(req, (err, body) => {
+        if (err === null) this.#dispatch(req, res, colour, body, started)
+        else res.destroy()
+      })
+    } else {
+      this.#dispatch(req, res, colour, null, started)
+    }
+  }
+
+  #dispatch (req: IncomingMessage, res: ServerResponse, colour: Colour, body: Buffer | Readable | null, started: number): void {
+    const upstream = this.#upstreams[colour]
+    const recorder = this.#recorder
+    const timeout = this.#options.timeout
+    let recorded = false
+    upstream.inflight++
+    const options: Dispatcher.RequestOptions = {
+      method: req.method as Dispatcher.HttpMethod,
+      path: upstream.basePath === '' ? req.url as string : upstream.basePath + (req.url as string),
+      headers: requestHeaders(req.headers, { remoteAddress: req.socket.remoteAddress, proto: this.#options.proto }),
+      body,
+      headersTimeout: timeout,
+      bodyTimeout: timeout
+    }
+    upstream.pool.stream(options, ({ statusCode, headers }) => {
+      recorded = true
+      recorder.record(colour, outcomeOf(statusCode), (performance.now() - started) / 1000)
+      res.writeHead(statusCode, responseHeaders(headers, colour))
+      return res
+    }, (err) => {
+      upstream.inflight--
+      if (err === null) return
+      if (recorded || res.destroyed) {
+        // Failed mid-answer, or the client left: the socket is closed so a truncated answer
+        // is never taken for a whole one.
+        res.destroy()
+        return
+      }
+      const failure = classify(err, upstream, timeout)
+      recorder.record(colour, failure.outcome, (performance.now() - started) / 1000)
+      sendError(res, failure.error, colour, body !== null && !Buffer.isBuffer(body))
+    })
+  }
+}
+
+function classify (err: Error, upstream: Upstream, timeout: number): { error: SwitchyardError, outcome: Outcome } {
+  if (err instanceof SwitchyardError) return { error: err, outcome: 'client_error' }
+  const code = (err as Error & { code?: string }).code
+  if (code !== undefined && TIMEOUT_CODES.has(code)) {
+    return { error: wrap(UPSTREAM_TIMEOUT, err, upstream.colour, timeout), outcome: 'timeout' }
+  }
+  return { error: wrap(UPSTREAM_UNAVAILABLE, err, upstream.colour, upstream.url, code ?? err.message), outcome: 'connection_error' }
+}
+
+/** Answers with switchyard's JSON error body. `close` when an unread request body is left. */
+export function sendError (res: ServerResponse, err: SwitchyardError, colour: Colour | null, close: boolean): void {
+  if (res.headersSent) {
+    res.destroy()
+    return
+  }
+  const body = JSON.stringify({ error: err.code, message: err.message, colour })
+  const headers: Record<string, string | number> = {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(body)
+  }
+  if (colour !== null) headers['x-switchyard-colour'] = colour
+  if (close) headers.connection = 'close'
+  res.writeHead(err.statusCode, headers)
+  res.end(body)
+}
