@@ -1,5 +1,3 @@
 #!/usr/bin/env node
-// The CLI is compiled to dist/ by `npm ci` (the prepare script); this shim keeps the bin path stable.
-import { main } from '../dist/cli/main.js'
-
-main(process.argv.slice(2)).then((code) => { process.exitCode = code })
+// `npm ci` compiles src/ to dist/ (the prepare script); this shim keeps the bin path stable.
+import '../dist/cli/run.js'

@@ -1,4 +1,4 @@
-import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify'
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Logger } from 'pino'
 import { Registry } from 'prom-client'
@@ -36,6 +36,8 @@ export interface Switchyard {
   registry: Registry
   /** Stops taking traffic, lets requests in flight finish, then releases everything. */
   close (): Promise<void>
+  /** Cuts every connection still open: for when close() has waited long enough. */
+  destroy (): void
 }
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|\[::1\]|localhost)$/
@@ -100,6 +102,7 @@ export async function build (options: BuildOptions): Promise<Switchyard> {
   const close = (): Promise<void> => {
     closing ??= (async () => {
       accepting = false
+      forwarder.draining = true
       health.close()
       await proxy.close()
       await admin.close()
@@ -109,7 +112,13 @@ export async function build (options: BuildOptions): Promise<Switchyard> {
     return closing
   }
 
-  return { config, proxy, admin, deployment, health, upstreams, metrics, registry, close }
+  const destroy = (): void => {
+    proxy.server.closeAllConnections()
+    admin.server.closeAllConnections()
+    for (const colour of COLOURS) void upstreams[colour].pool.destroy()
+  }
+
+  return { config, proxy, admin, deployment, health, upstreams, metrics, registry, close, destroy }
 }
 
 function buildProxy (forwarder: Forwarder, deployment: Deployment, config: Config, logger: Logger): FastifyInstance {
@@ -133,7 +142,10 @@ function buildProxy (forwarder: Forwarder, deployment: Deployment, config: Confi
 }
 
 function buildAdmin (logger: Logger): FastifyInstance {
-  const admin: FastifyInstance = Fastify({ loggerInstance: logger.child({ listener: 'admin' }) as FastifyBaseLogger, disableRequestLogging: true })
+  const admin: FastifyInstance = Fastify({
+    loggerInstance: logger.child({ listener: 'admin' }) as FastifyBaseLogger,
+    logController: new LogController({ disableRequestLogging: true })
+  })
   admin.removeContentTypeParser('application/json')
   admin.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, text, done) => {
     const source = (text as string).trim()

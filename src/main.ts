@@ -1,6 +1,6 @@
 import { pino, type Logger } from 'pino'
 import { build, type Switchyard } from './app.js'
-import { loadConfig } from './config/load.js'
+import { loadConfigWithWarnings } from './config/load.js'
 import type { Config } from './config/schema.js'
 
 export interface Running {
@@ -32,13 +32,17 @@ async function stopGracefully (app: Switchyard, config: Config, logger: Logger):
   const deadline = new Promise<'timeout'>((resolve) => { timer = setTimeout(() => resolve('timeout'), config.shutdown.timeout) })
   const outcome = await Promise.race([app.close().then(() => 'closed' as const), deadline])
   clearTimeout(timer)
-  if (outcome === 'timeout') logger.warn({ timeout: config.shutdown.timeout }, 'requests still in flight at the shutdown timeout; exiting anyway')
-  else logger.info('stopped')
+  if (outcome === 'timeout') {
+    logger.warn({ timeout: config.shutdown.timeout }, 'requests still in flight at the shutdown timeout; closing their connections')
+    app.destroy()
+  } else {
+    logger.info('stopped')
+  }
 }
 
 /** `switchyard serve`: load config (file, env, flags), listen, stop gracefully on SIGTERM/SIGINT. */
 export async function serve (args: readonly string[]): Promise<void> {
-  const { config, warnings } = loadConfig({ args: [...args], env: process.env })
+  const { config, warnings } = loadConfigWithWarnings({ args, env: process.env })
   const logger = pino({ level: config.log.level, base: { service: 'switchyard' } })
   for (const warning of warnings) logger.warn(warning)
   const running = await start(config, logger)

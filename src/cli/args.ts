@@ -4,7 +4,7 @@ export interface ParsedArgs {
   flags: Map<string, string | true>
 }
 
-export function parseArgs (argv: readonly string[], booleans: ReadonlySet<string>): ParsedArgs {
+export function parseArgs (argv: readonly string[], booleans: ReadonlySet<string>, allowed: readonly string[]): ParsedArgs {
   const positionals: string[] = []
   const flags = new Map<string, string | true>()
   for (let i = 0; i < argv.length; i++) {
@@ -14,6 +14,8 @@ export function parseArgs (argv: readonly string[], booleans: ReadonlySet<string
       continue
     }
     const eq = arg.indexOf('=')
+    const name = eq === -1 ? arg.slice(2) : arg.slice(2, eq)
+    if (!allowed.includes(name)) throw new Error(`unknown option --${name}`)
     if (eq !== -1) {
       flags.set(arg.slice(2, eq), arg.slice(eq + 1))
     } else if (booleans.has(arg.slice(2))) {

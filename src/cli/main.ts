@@ -43,24 +43,22 @@ function clientFor (args: ParsedArgs, io: Io): AdminClient {
   return new AdminClient({ adminUrl, token: io.env.SWITCHYARD_ADMIN_TOKEN, timeout: 30_000 })
 }
 
-function only (args: ParsedArgs, allowed: string[]): void {
-  for (const name of args.flags.keys()) {
-    if (!allowed.includes(name)) throw new Error(`unknown option --${name}`)
-  }
+const ALLOWED: Record<string, string[]> = {
+  status: ['admin-url', 'json'],
+  switch: ['admin-url', 'json', 'reason', 'force', 'expected-version'],
+  rollback: ['admin-url', 'json', 'reason', 'force']
 }
 
 async function adminCommand (command: string, argv: readonly string[], io: Io): Promise<number> {
-  const args = parseArgs(argv, BOOLEANS)
+  const args = parseArgs(argv, BOOLEANS, ALLOWED[command] ?? [])
   const json = args.flags.get('json') === true
   const client = clientFor(args, io)
   let result: Record<string, unknown>
   let line: string
   if (command === 'status') {
-    only(args, ['admin-url', 'json'])
     result = await client.get('/admin/status')
     line = formatStatus(result)
   } else if (command === 'switch') {
-    only(args, ['admin-url', 'json', 'reason', 'force', 'expected-version'])
     const to = args.positionals[0]
     if (to === undefined || args.positionals.length > 1) throw new Error('switch needs exactly one colour: switchyard switch <blue|green>')
     const body: Record<string, unknown> = { to }
@@ -75,7 +73,6 @@ async function adminCommand (command: string, argv: readonly string[], io: Io): 
     result = await client.post('/admin/switch', body)
     line = formatChange(result, 'switched')
   } else {
-    only(args, ['admin-url', 'json', 'reason', 'force'])
     if (args.positionals.length > 0) throw new Error('rollback takes no arguments')
     const body: Record<string, unknown> = {}
     const reason = args.flags.get('reason')

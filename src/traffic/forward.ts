@@ -30,6 +30,8 @@ export class Forwarder {
   readonly #upstreams: Record<Colour, Upstream>
   readonly #recorder: Recorder
   readonly #options: ForwardOptions
+  /** Set while stopping: answers carry `connection: close` so keep-alive clients let go. */
+  draining = false
 
   constructor (upstreams: Record<Colour, Upstream>, recorder: Recorder, options: ForwardOptions) {
     this.#upstreams = upstreams
@@ -82,7 +84,9 @@ export class Forwarder {
     upstream.pool.stream(options, ({ statusCode, headers }) => {
       recorded = true
       recorder.record(colour, outcomeOf(statusCode), (performance.now() - started) / 1000)
-      res.writeHead(statusCode, responseHeaders(headers, colour))
+      const out = responseHeaders(headers, colour)
+      if (this.draining) out.connection = 'close'
+      res.writeHead(statusCode, out)
       return res
     }, (err) => {
       upstream.inflight--

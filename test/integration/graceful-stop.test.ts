@@ -1,0 +1,59 @@
+// SIGTERM: readiness turns 503, new connections are refused, requests in flight finish, exit 0.
+import { spawn } from 'node:child_process'
+import { once } from 'node:events'
+import { writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { createInterface } from 'node:readline'
+import t from 'tap'
+import { request } from 'undici'
+import { startModelServer } from '../helpers/model-server.js'
+
+const root = new URL('../../', import.meta.url).pathname
+
+t.test('switchyard serve stops gracefully on SIGTERM', async (t) => {
+  const blue = await startModelServer(t, { model: 'logistic', version: 'v1' })
+  const green = await startModelServer(t, { model: 'forest', version: 'v2' })
+  const dir = t.testdir()
+  const file = join(dir, 'switchyard.yaml')
+  await writeFile(file, [
+    'listen: { host: 127.0.0.1, port: 0 }',
+    'admin: { host: 127.0.0.1, port: 0 }',
+    `upstreams: { blue: { url: "${blue.url}" }, green: { url: "${green.url}" } }`,
+    'health: { interval: 100ms, timeout: 50ms }',
+    `state: { store: file, path: "${join(dir, 'state.json')}" }`
+  ].join('\n'))
+
+  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'src/cli/run.ts'), 'serve', '--config', file], { cwd: dir, stdio: ['ignore', 'pipe', 'inherit'] })
+  t.teardown(() => { if (child.exitCode === null) child.kill('SIGKILL') })
+  const lines: Array<Record<string, unknown>> = []
+  const listening = new Promise<Record<string, unknown>>((resolve) => {
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      const entry = JSON.parse(line) as Record<string, unknown>
+      lines.push(entry)
+      if (entry.msg === 'switchyard listening') resolve(entry)
+    })
+  })
+  const started = await listening
+  const proxyUrl = started.proxy as string
+  const adminUrl = started.admin as string
+
+  t.equal((await request(`${adminUrl}/readyz`)).statusCode, 200)
+  blue.setFault({ delayMs: 700 })
+  const inflight = request(`${proxyUrl}/invocations`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"data": [[5.1, 3.5, 1.4, 0.2]]}' })
+  await new Promise((resolve) => setTimeout(resolve, 150))
+  const exited = once(child, 'exit')
+  child.kill('SIGTERM')
+  await new Promise((resolve) => setTimeout(resolve, 150))
+
+  const ready = await request(`${adminUrl}/readyz`)
+  t.equal(ready.statusCode, 503, 'readiness is off while draining')
+  t.match(await ready.body.json(), { ready: false, reason: 'shutting down' })
+  await t.rejects(request(`${proxyUrl}/ping`, { reset: true }), { code: 'ECONNREFUSED' }, 'new connections are refused')
+
+  const res = await inflight
+  t.equal(res.statusCode, 200, 'the request in flight completed')
+  t.same(await res.body.json(), { predictions: [0] })
+  const [code] = await exited
+  t.equal(code, 0)
+  t.ok(lines.some((l) => l.msg === 'stopped'))
+})
