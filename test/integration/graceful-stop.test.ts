@@ -23,7 +23,10 @@ t.test('switchyard serve stops gracefully on SIGTERM', async (t) => {
     `state: { store: file, path: "${join(dir, 'state.json')}" }`
   ].join('\n'))
 
-  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'src/cli/run.ts'), 'serve', '--config', file], { cwd: dir, stdio: ['ignore', 'pipe', 'inherit'] })
+  // The child uses the same TypeScript loader as this test (tap's), so its coverage lines up
+  // with the tests'; a second transpiler would report other line numbers for the same files.
+  const loader = process.execArgv.some((a) => a.includes('@tapjs/typescript')) ? process.execArgv : ['--import', 'tsx']
+  const child = spawn(process.execPath, [...loader, join(root, 'src/cli/run.ts'), 'serve', '--config', file], { cwd: dir, stdio: ['ignore', 'pipe', 'inherit'] })
   t.teardown(() => { if (child.exitCode === null) child.kill('SIGKILL') })
   const lines: Array<Record<string, unknown>> = []
   const listening = new Promise<Record<string, unknown>>((resolve) => {

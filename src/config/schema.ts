@@ -1,0 +1,133 @@
+// The one schema of what an operator may write (in YAML, SWITCHYARD_* variables or --flags), with
+// the defaults beside it. The resolved `Config` type is derived from it, so a new setting is
+// added here and nowhere else.
+//
+// Every leaf carries extra options that the loader reads while walking the schema:
+//   expected  the phrase a problem line uses ("must be an integer from 0 to 65535")
+//   refine    a check that runs after the type check: a unit to parse or a URL to normalise
+//   secret    (optional) never quote the value in a problem line
+import { Type, type Static, type TProperties, type TSchema } from '@sinclair/typebox'
+import type { Colour } from '../colour.js'
+import { deepFreeze } from './freeze.js'
+import { DURATION_EXPECTED, SIZE_EXPECTED } from './units.js'
+import { URL_EXPECTED } from './url.js'
+
+export type Refine = 'duration' | 'positiveDuration' | 'size' | 'httpUrl'
+
+// Every key may be left out: defaults fill the gaps and the loader reports required ones itself.
+const Section = <P extends TProperties>(properties: P) =>
+  Type.Partial(Type.Object(properties, { additionalProperties: false }))
+
+const Port = (description: string) =>
+  Type.Integer({ minimum: 0, maximum: 65535, description, expected: 'must be an integer from 0 to 65535' })
+
+const Count = (minimum: number, maximum: number, description: string) =>
+  Type.Integer({ minimum, maximum, description, expected: `must be an integer from ${minimum} to ${maximum}` })
+
+const AtLeast = (minimum: number, description: string) =>
+  Type.Integer({ minimum, description, expected: `must be an integer of at least ${minimum}` })
+
+const Text = (description: string) =>
+  Type.String({ minLength: 1, description, expected: 'must be a non-empty string' })
+
+const UrlPath = (description: string) =>
+  Type.String({ pattern: '^/', description, expected: 'must be a path starting with "/"' })
+
+const OneOf = <const T extends string>(values: readonly [T, ...T[]], description: string) =>
+  Type.Union(values.map(value => Type.Literal(value)), {
+    description,
+    expected: `must be one of ${values.map(value => JSON.stringify(value)).join(', ')}`
+  })
+
+// A string or null; the leaf's own `expected` gains " or null". A secret's value is never
+// quoted in a problem line, since those end up in logs.
+const OrNull = <S extends TSchema>(schema: S, description: string, secret = false) =>
+  Type.Union([schema, Type.Null()], { description, expected: `${String(schema['expected'])} or null`, secret })
+
+const Duration = (description: string, refine: Refine = 'duration') =>
+  Type.Union([Type.Number(), Type.String()], { description, expected: DURATION_EXPECTED, refine })
+
+const Size = (description: string) =>
+  Type.Union([Type.Number(), Type.String()], { description, expected: SIZE_EXPECTED, refine: 'size' })
+
+const HttpUrl = (description: string) =>
+  Type.String({ description, expected: URL_EXPECTED, refine: 'httpUrl' })
+
+const Upstream = (colour: Colour) => Section({
+  url: HttpUrl(`Origin of the ${colour} model server, e.g. http://127.0.0.1:900${colour === 'blue' ? 1 : 2} (required)`),
+  healthPath: OrNull(UrlPath(''), `Health probe path for ${colour}; null means health.path`)
+})
+
+export const ConfigSchema = Section({
+  listen: Section({
+    host: Text('Address the public listener binds to'),
+    port: Port('Port of the public listener (0 picks a free one)')
+  }),
+  admin: Section({
+    host: Text('Address the admin API binds to; keep it on loopback unless a token is set'),
+    port: Port('Port of the admin API'),
+    token: OrNull(Text(''), 'Bearer token the admin API requires; null means none', true)
+  }),
+  upstreams: Section({
+    blue: Upstream('blue'),
+    green: Upstream('green')
+  }),
+  active: OneOf(['blue', 'green'], 'Colour that takes live traffic until a switch is saved in the state'),
+  health: Section({
+    path: UrlPath('Path the health probes request on each upstream'),
+    interval: Duration('Time between health probes (ms, or a duration like "2s")'),
+    timeout: Duration('Time a health probe may take; must be less than health.interval'),
+    healthyThreshold: AtLeast(1, 'Passed probes in a row before an upstream counts as healthy'),
+    unhealthyThreshold: AtLeast(1, 'Failed probes in a row before an upstream counts as unhealthy')
+  }),
+  state: Section({
+    store: OneOf(['file', 'memory'], 'Where the deployment state is kept'),
+    path: Text('File the state is kept in when state.store is "file"'),
+    historyLimit: Count(1, 10000, 'How many past switches and rollbacks the state remembers')
+  }),
+  proxy: Section({
+    timeout: Duration('Time an upstream may take to answer a proxied request (more than 0)', 'positiveDuration'),
+    bodyLimit: Size('Largest request body accepted (bytes, or a size like "10MiB")'),
+    connections: AtLeast(1, 'Connections kept open to each colour\'s upstream'),
+    keepAliveTimeout: Duration('How long an idle upstream connection is kept open'),
+    connectTimeout: Duration('Time allowed to open a connection to an upstream')
+  }),
+  log: Section({
+    level: OneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'Log level'),
+    requests: Type.Boolean({ description: 'Log every proxied request (costs throughput)', expected: 'must be true or false' })
+  }),
+  shutdown: Section({
+    timeout: Duration('Time in-flight requests get to finish on shutdown')
+  })
+})
+
+/** What an operator may write: every key optional, durations and sizes as numbers or strings. */
+export type ConfigInput = Static<typeof ConfigSchema>
+
+// Input -> resolved: every key present, durations in ms and sizes in bytes (number | string ->
+// number), read-only because the loaded object is frozen.
+type Resolved<T> =
+  [T] extends [Record<string, unknown>] ? { readonly [K in keyof T]-?: Resolved<Exclude<T[K], undefined>> }
+    : [number | string] extends [T] ? number
+        : T
+
+/** The loaded configuration: every key present, durations in milliseconds, sizes in bytes. */
+export type Config = Resolved<ConfigInput>
+export type UpstreamConfig = Config['upstreams'][Colour]
+
+/** Every default; upstream URLs have none, so they must be given. */
+export type Defaults = Omit<Config, 'upstreams'> & {
+  readonly upstreams: { readonly [C in Colour]: Omit<UpstreamConfig, 'url'> }
+}
+
+export const DEFAULTS: Defaults = deepFreeze({
+  listen: { host: '0.0.0.0', port: 8080 },
+  admin: { host: '127.0.0.1', port: 8081, token: null },
+  upstreams: { blue: { healthPath: null }, green: { healthPath: null } },
+  active: 'blue',
+  health: { path: '/ping', interval: 2000, timeout: 1000, healthyThreshold: 1, unhealthyThreshold: 2 },
+  state: { store: 'file', path: 'data/state.json', historyLimit: 100 },
+  proxy: { timeout: 60_000, bodyLimit: 10 * 1024 * 1024, connections: 128, keepAliveTimeout: 60_000, connectTimeout: 5000 },
+  log: { level: 'info', requests: false },
+  shutdown: { timeout: 30_000 }
+})

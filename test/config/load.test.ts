@@ -1,0 +1,173 @@
+import { join } from 'node:path'
+import t from 'tap'
+import { CONFIG_INVALID } from '../../src/errors.js'
+import { DEFAULTS, DEFAULT_FILE, loadConfig, loadConfigWithWarnings, type Config } from '../../src/config/load.js'
+
+// The upstream URLs have no default, so every load needs them from somewhere.
+const URLS = {
+  SWITCHYARD_UPSTREAMS_BLUE_URL: 'http://127.0.0.1:9001',
+  SWITCHYARD_UPSTREAMS_GREEN_URL: 'http://127.0.0.1:9002'
+}
+
+const EXPECTED_DEFAULTS: Config = {
+  listen: { host: '0.0.0.0', port: 8080 },
+  admin: { host: '127.0.0.1', port: 8081, token: null },
+  upstreams: {
+    blue: { url: 'http://127.0.0.1:9001', healthPath: null },
+    green: { url: 'http://127.0.0.1:9002', healthPath: null }
+  },
+  active: 'blue',
+  health: { path: '/ping', interval: 2000, timeout: 1000, healthyThreshold: 1, unhealthyThreshold: 2 },
+  state: { store: 'file', path: 'data/state.json', historyLimit: 100 },
+  proxy: { timeout: 60_000, bodyLimit: 10_485_760, connections: 128, keepAliveTimeout: 60_000, connectTimeout: 5000 },
+  log: { level: 'info', requests: false },
+  shutdown: { timeout: 30_000 }
+}
+
+function problemsOf (load: () => unknown): string[] {
+  try {
+    load()
+  } catch (err) {
+    if (CONFIG_INVALID.is(err)) return err.message.split('\n').slice(1)
+    throw err
+  }
+  throw new Error('expected CONFIG_INVALID')
+}
+
+t.test('defaults fill everything but the upstream URLs', async t => {
+  const cwd = t.testdir({})
+  t.same(loadConfig({ cwd, env: URLS }), EXPECTED_DEFAULTS)
+  t.same(DEFAULTS, { ...EXPECTED_DEFAULTS, upstreams: { blue: { healthPath: null }, green: { healthPath: null } } })
+})
+
+t.test('without a file, env or flags only the upstream URLs are missing', async t => {
+  const cwd = t.testdir({})
+  t.same(problemsOf(() => loadConfig({ cwd, env: {} })), [
+    'upstreams.blue.url: is required (in the config file, SWITCHYARD_UPSTREAMS_BLUE_URL or --upstreams.blue.url)',
+    'upstreams.green.url: is required (in the config file, SWITCHYARD_UPSTREAMS_GREEN_URL or --upstreams.green.url)'
+  ])
+})
+
+t.test('reads config/default.yaml under cwd when no file is named', async t => {
+  const cwd = t.testdir({
+    config: {
+      'default.yaml': [
+        'listen: { port: 9000 }',
+        'upstreams:',
+        '  blue: { url: "http://blue.local:8000/" }',
+        '  green: { url: "https://green.local/v1/", healthPath: /healthz }',
+        'active: green',
+        'health: { interval: 5s, timeout: 1500 }',
+        'proxy: { bodyLimit: 1MiB }',
+        'log: { requests: true }'
+      ].join('\n')
+    }
+  })
+  const { config, warnings, file } = loadConfigWithWarnings({ cwd, env: {} })
+  t.equal(file, join(cwd, DEFAULT_FILE))
+  t.same(warnings, [])
+  t.equal(config.listen.port, 9000)
+  t.equal(config.listen.host, '0.0.0.0', 'keys not in the file keep their default')
+  t.same(config.upstreams, {
+    blue: { url: 'http://blue.local:8000', healthPath: null },
+    green: { url: 'https://green.local/v1', healthPath: '/healthz' }
+  }, 'URLs lose their trailing slash')
+  t.equal(config.active, 'green')
+  t.same(config.health, { ...EXPECTED_DEFAULTS.health, interval: 5000, timeout: 1500 })
+  t.equal(config.proxy.bodyLimit, 1_048_576)
+  t.equal(config.log.requests, true)
+})
+
+t.test('an explicit file is read relative to cwd, and --config beats it', async t => {
+  const cwd = t.testdir({
+    'a.yaml': 'listen: { port: 1111 }\n',
+    'b.yaml': 'listen: { port: 2222 }\n',
+    config: { 'default.yaml': 'listen: { port: 3333 }\n' }
+  })
+  t.equal(loadConfig({ cwd, env: URLS, file: 'a.yaml' }).listen.port, 1111)
+  t.equal(loadConfig({ cwd, env: URLS, file: 'a.yaml', args: ['--config', 'b.yaml'] }).listen.port, 2222)
+  t.equal(loadConfig({ cwd, env: URLS, args: ['--config=b.yaml'] }).listen.port, 2222)
+  t.equal(loadConfig({ cwd, env: URLS, file: join(cwd, 'a.yaml') }).listen.port, 1111, 'absolute paths work too')
+})
+
+t.test('an empty file, or one with only comments, sets nothing', async t => {
+  const cwd = t.testdir({ 'empty.yaml': '', 'comments.yaml': '# nothing here\n' })
+  t.same(loadConfig({ cwd, env: URLS, file: 'empty.yaml' }), EXPECTED_DEFAULTS)
+  t.same(loadConfig({ cwd, env: URLS, file: 'comments.yaml' }), EXPECTED_DEFAULTS)
+})
+
+t.test('environment beats the file, flags beat the environment', async t => {
+  const cwd = t.testdir({ 'c.yaml': 'listen: { port: 1111, host: file.local }\nadmin: { token: from-file }\n' })
+  const env = { ...URLS, SWITCHYARD_LISTEN_PORT: '2222', SWITCHYARD_ADMIN_TOKEN: 'from-env' }
+  const fromEnv = loadConfig({ cwd, env, file: 'c.yaml' })
+  t.equal(fromEnv.listen.port, 2222)
+  t.equal(fromEnv.listen.host, 'file.local')
+  t.equal(fromEnv.admin.token, 'from-env')
+
+  const fromFlags = loadConfig({ cwd, env, file: 'c.yaml', args: ['--listen.port', '3333', '--set', 'admin.token=from-flag'] })
+  t.equal(fromFlags.listen.port, 3333)
+  t.equal(fromFlags.admin.token, 'from-flag')
+})
+
+t.test('env and options default to process.env and process.cwd()', async t => {
+  const cwd = t.testdir({ config: { 'default.yaml': 'listen: { port: 4444 }\n' } })
+  const saved = { ...process.env }
+  const savedCwd = process.cwd()
+  t.teardown(() => {
+    process.env = saved
+    process.chdir(savedCwd)
+  })
+  Object.assign(process.env, URLS)
+  process.chdir(cwd)
+  t.equal(loadConfig().listen.port, 4444)
+})
+
+t.test('unknown SWITCHYARD_* variables are returned as warnings, not problems', async t => {
+  const cwd = t.testdir({})
+  const { warnings } = loadConfigWithWarnings({
+    cwd,
+    env: { ...URLS, SWITCHYARD_LISTEN_PROT: '1', SWITCHYARD_COLOUR: 'x', HOME: '/root', SWITCHYARD_LOG_LEVEL: undefined }
+  })
+  t.same(warnings, [
+    'SWITCHYARD_COLOUR is not a switchyard setting and was ignored',
+    'SWITCHYARD_LISTEN_PROT is not a switchyard setting and was ignored'
+  ])
+})
+
+t.test('the result is frozen all the way down', async t => {
+  const config = loadConfig({ cwd: t.testdir({}), env: URLS })
+  t.ok(Object.isFrozen(config))
+  t.ok(Object.isFrozen(config.upstreams.green))
+  t.throws(() => { (config.listen as { port: number }).port = 1 }, TypeError)
+  t.throws(() => { (config.upstreams as Record<string, unknown>)['purple'] = {} }, TypeError)
+  t.ok(Object.isFrozen(DEFAULTS.health), 'so are the defaults')
+})
+
+t.test('file problems name the file', async t => {
+  const cwd = t.testdir({
+    'dupe.yaml': 'listen:\n  port: 1\n  port: 2\n',
+    'list.yaml': '- listen\n',
+    'scalar.yaml': 'just text\n',
+    dir: {}
+  })
+  const lines = (file: string): string[] => problemsOf(() => loadConfig({ cwd, env: URLS, file }))
+  t.same(lines('missing.yaml'), [`config file ${join(cwd, 'missing.yaml')}: not found`])
+  t.same(lines('dupe.yaml'), [`config file ${join(cwd, 'dupe.yaml')}: invalid YAML: Map keys must be unique at line 3, column 3`])
+  t.same(lines('list.yaml'), [`config file ${join(cwd, 'list.yaml')}: must be a mapping of settings (got a list)`])
+  t.same(lines('scalar.yaml'), [`config file ${join(cwd, 'scalar.yaml')}: must be a mapping of settings (got "just text")`])
+  t.same(lines('dir'), [`config file ${join(cwd, 'dir')}: cannot be read (EISDIR)`])
+})
+
+t.test('a bad config/default.yaml is reported too, with the other layers\' problems', async t => {
+  const cwd = t.testdir({ config: { 'default.yaml': 'listen: [1\n' } })
+  t.same(problemsOf(() => loadConfig({ cwd, env: { ...URLS, SWITCHYARD_LISTEN_PORT: 'x' } })), [
+    `config file ${join(cwd, DEFAULT_FILE)}: invalid YAML: Flow sequence in block collection must be sufficiently indented and end with a ] at line 2, column 1`,
+    'SWITCHYARD_LISTEN_PORT (listen.port): must be an integer from 0 to 65535 (got "x")'
+  ])
+})
+
+t.test('the error carries the problem lines as details', async t => {
+  const err = t.throws(() => loadConfig({ cwd: t.testdir({}), env: {} }))
+  t.ok(CONFIG_INVALID.is(err))
+  t.match(err, { code: 'SW_ERR_CONFIG_INVALID', details: { problems: [/^upstreams\.blue\.url/, /^upstreams\.green\.url/] } })
+})
