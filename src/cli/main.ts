@@ -24,6 +24,8 @@ Commands:
                                                 move live traffic to a colour
   rollback [--reason TEXT] [--force]            go back to the previous colour
   demo                                          start two Iris model servers and a proxy
+  model-server [--model logistic|forest|cart] [--version V] [--host H] [--port N]
+                                                one Iris model server speaking MLflow's protocol
   help                                          show this text
 
 Options for status, switch and rollback:
@@ -97,6 +99,11 @@ export async function main (argv: readonly string[], io: Io = defaultIo): Promis
       case 'serve': {
         const { serve } = await import('../main.js')
         await serve(rest)
+        return 0
+      }
+      case 'model-server': {
+        const { serveModel } = await import('../demo/serve-model.js')
+        await serveModel(rest)
         return 0
       }
       case 'demo': {
