@@ -12,6 +12,7 @@ import { openStore } from './state/open-store.js'
 import type { StateStore } from './state/types.js'
 import { Forwarder } from './traffic/forward.js'
 import { MetricsRecorder } from './traffic/record.js'
+import { Guard } from './guard/guard.js'
 import { HealthChecker } from './upstreams/health.js'
 import { Upstream } from './upstreams/upstream.js'
 
@@ -31,6 +32,7 @@ export interface Switchyard {
   admin: FastifyInstance
   deployment: Deployment
   health: HealthChecker
+  guard: Guard
   upstreams: Record<Colour, Upstream>
   metrics: Metrics
   registry: Registry
@@ -53,7 +55,7 @@ export async function build (options: BuildOptions): Promise<Switchyard> {
 
   const registry = options.registry ?? new Registry()
   const store = options.store ?? openStore(config.state)
-  const deployment = await Deployment.open(store, { initial: config.active, historyLimit: config.state.historyLimit })
+  const deployment = await Deployment.open(store, { initial: config.active, historyLimit: config.state.historyLimit, bakeMs: config.rollback.bake })
 
   const upstreams = {} as Record<Colour, Upstream>
   const healthPaths = {} as Record<Colour, string>
@@ -84,17 +86,25 @@ export async function build (options: BuildOptions): Promise<Switchyard> {
     logger[healthy ? 'info' : 'warn']({ colour, healthy, error: status.lastError }, 'upstream health changed')
   })
 
-  const forwarder = new Forwarder(upstreams, new MetricsRecorder(metrics), {
+  const rollback = config.rollback
+  const guard = new Guard({ deployment, health, metrics, logger, inner: new MetricsRecorder(metrics) }, {
+    enabled: rollback.enabled,
+    windowMs: rollback.window,
+    policy: rollback,
+    shield: rollback.shield
+  })
+  const forwarder = new Forwarder(upstreams, guard, guard, {
     timeout: config.proxy.timeout,
     bodyLimit: config.proxy.bodyLimit,
-    bufferLimit: Math.min(config.proxy.bodyLimit, 1024 * 1024),
+    // Bodies up to the shield's cap are buffered: the fastest way to forward, and retryable.
+    bufferLimit: Math.min(config.proxy.bodyLimit, rollback.shield.maxBodyBytes),
     proto: 'http'
   })
   const proxy = buildProxy(forwarder, deployment, config, logger)
 
   let accepting = true
   const admin = buildAdmin(logger)
-  registerAdminRoutes(admin, { deployment, health, upstreams, registry, metrics, token: config.admin.token, isAccepting: () => accepting })
+  registerAdminRoutes(admin, { deployment, health, guard, upstreams, registry, metrics, token: config.admin.token, isAccepting: () => accepting })
 
   await health.start()
 
@@ -104,6 +114,7 @@ export async function build (options: BuildOptions): Promise<Switchyard> {
       accepting = false
       forwarder.draining = true
       health.close()
+      guard.close()
       await proxy.close()
       await admin.close()
       await Promise.all(COLOURS.map((colour) => upstreams[colour].close()))
@@ -118,7 +129,7 @@ export async function build (options: BuildOptions): Promise<Switchyard> {
     for (const colour of COLOURS) void upstreams[colour].pool.destroy()
   }
 
-  return { config, proxy, admin, deployment, health, upstreams, metrics, registry, close, destroy }
+  return { config, proxy, admin, deployment, health, guard, upstreams, metrics, registry, close, destroy }
 }
 
 function buildProxy (forwarder: Forwarder, deployment: Deployment, config: Config, logger: Logger): FastifyInstance {

@@ -5,6 +5,7 @@ import { TARGET_UNHEALTHY, UNAUTHORIZED } from '../errors.js'
 import type { Metrics } from '../metrics/metrics.js'
 import type { Deployment } from '../state/deployment.js'
 import type { DeploymentState } from '../state/types.js'
+import type { Guard } from '../guard/guard.js'
 import type { HealthChecker } from '../upstreams/health.js'
 import type { Upstream } from '../upstreams/upstream.js'
 import { createTokenCheck } from './auth.js'
@@ -13,6 +14,7 @@ import { parseHistoryQuery, parseRollbackBody, parseSwitchBody } from './validat
 export interface AdminDeps {
   deployment: Deployment
   health: HealthChecker
+  guard: Guard
   upstreams: Record<Colour, Upstream>
   registry: Registry
   metrics: Metrics
@@ -21,7 +23,7 @@ export interface AdminDeps {
   isAccepting: () => boolean
 }
 
-export function statusBody (deps: Pick<AdminDeps, 'deployment' | 'health' | 'upstreams'>): Record<string, unknown> {
+export function statusBody (deps: Pick<AdminDeps, 'deployment' | 'health' | 'upstreams' | 'guard'>): Record<string, unknown> {
   const state = deps.deployment.state
   const upstreams: Record<string, unknown> = {}
   for (const colour of COLOURS) {
@@ -29,6 +31,7 @@ export function statusBody (deps: Pick<AdminDeps, 'deployment' | 'health' | 'ups
     upstreams[colour] = {
       url: deps.upstreams[colour].url,
       active: colour === state.active,
+      failed: colour === state.failed,
       healthy: health.healthy,
       inflight: deps.upstreams[colour].inflight,
       lastProbeAt: health.lastProbeAt,
@@ -44,8 +47,14 @@ export function statusBody (deps: Pick<AdminDeps, 'deployment' | 'health' | 'ups
     changedAt: state.changedAt,
     reason: state.reason,
     by: state.by,
+    bakeUntil: state.bakeUntil,
+    failed: state.failed,
+    // Safe to stop the previous colour once the bake is over and nothing is in flight to it.
+    previousDrained: state.previous === null ? null : deps.upstreams[state.previous].inflight === 0,
+    safeToStopPrevious: state.previous !== null && state.phase === 'stable' && deps.upstreams[state.previous].inflight === 0,
     store: deps.deployment.store.kind,
-    upstreams
+    upstreams,
+    guard: deps.guard.status()
   }
 }
 

@@ -6,6 +6,34 @@ import { show } from './problems.js'
 import { parseDuration, parseSize, type Parsed } from './units.js'
 import { parseHttpUrl } from './url.js'
 
+function isOff (value: unknown): boolean {
+  return value === null || (typeof value === 'string' && value.trim().toLowerCase() === 'off')
+}
+
+function parseOffNumber (leaf: Leaf, value: unknown, label: string): Parsed<unknown> {
+  if (isOff(value)) return { ok: true, value: null }
+  const n = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN
+  const valid = leaf.refine === 'offCount' ? Number.isSafeInteger(n) && n >= 1 : Number.isFinite(n) && n >= 0
+  // The factor must be above 1: a p99 "1x the old one" would trip on noise alone.
+  const factorOk = leaf.key !== 'rollback.latencyFactor' || n > 1
+  const ratioOk = leaf.key !== 'rollback.max4xxIncrease' || n <= 1
+  if (valid && factorOk && ratioOk) return { ok: true, value: n }
+  return { ok: false, problem: `${label}: ${leaf.expected} (got ${show(value)})` }
+}
+
+const METHOD = /^([A-Z]+)(?:\s+(\/\S*))?$/
+
+function parseMethodList (value: unknown, label: string): Parsed<unknown> {
+  const items = Array.isArray(value) ? value : String(value).split(',').map(item => item.trim()).filter(item => item !== '')
+  const out: string[] = []
+  for (const item of items) {
+    const match = typeof item === 'string' ? METHOD.exec(item.trim()) : null
+    if (match === null) return { ok: false, problem: `${label}: each entry must be a method in capitals, optionally with a path ("GET", "POST /invocations") (got ${show(item)})` }
+    out.push(match[2] === undefined ? String(match[1]) : `${String(match[1])} ${match[2]}`)
+  }
+  return { ok: true, value: out }
+}
+
 export function checkLeaf (leaf: Leaf, value: unknown, label: string): Parsed<unknown> {
   if (!Value.Check(leaf.schema, value)) return { ok: false, problem: `${label}: ${leaf.expected} (got ${show(value, leaf.secret)})` }
   switch (leaf.refine) {
@@ -20,6 +48,13 @@ export function checkLeaf (leaf: Leaf, value: unknown, label: string): Parsed<un
       return parseSize(value, label)
     case 'httpUrl':
       return parseHttpUrl(String(value), label)
+    case 'offDuration':
+      return isOff(value) ? { ok: true, value: null } : parseDuration(value, label)
+    case 'offNumber':
+    case 'offCount':
+      return parseOffNumber(leaf, value, label)
+    case 'methodList':
+      return parseMethodList(value, label)
     case undefined:
       return { ok: true, value }
   }

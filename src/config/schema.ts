@@ -12,7 +12,7 @@ import { deepFreeze } from './freeze.js'
 import { DURATION_EXPECTED, SIZE_EXPECTED } from './units.js'
 import { URL_EXPECTED } from './url.js'
 
-export type Refine = 'duration' | 'positiveDuration' | 'size' | 'httpUrl'
+export type Refine = 'duration' | 'positiveDuration' | 'size' | 'httpUrl' | 'offDuration' | 'offNumber' | 'offCount' | 'methodList'
 
 // Every key may be left out: defaults fill the gaps and the loader reports required ones itself.
 const Section = <P extends TProperties>(properties: P) =>
@@ -49,6 +49,20 @@ const Duration = (description: string, refine: Refine = 'duration') =>
 
 const Size = (description: string) =>
   Type.Union([Type.Number(), Type.String()], { description, expected: SIZE_EXPECTED, refine: 'size' })
+
+// "off" (or null) turns a check off; the resolved value is then null.
+const OffDuration = (description: string) =>
+  Type.Union([Type.Number(), Type.String(), Type.Null()], { description, expected: `${DURATION_EXPECTED}, or "off"`, refine: 'offDuration' })
+
+const OffNumber = (description: string, expected: string, refine: 'offNumber' | 'offCount' = 'offNumber') =>
+  Type.Union([Type.Number(), Type.String(), Type.Null()], { description, expected: `${expected}, or "off"`, refine })
+
+const Ratio = (description: string) =>
+  Type.Number({ minimum: 0, maximum: 1, description, expected: 'must be a number from 0 to 1' })
+
+// A YAML list, or one comma-separated string from an environment variable or a flag.
+const MethodList = (description: string) =>
+  Type.Union([Type.Array(Type.String()), Type.String()], { description, expected: 'must be a list of methods, each optionally with a path ("GET", "POST /invocations")', refine: 'methodList' })
 
 const HttpUrl = (description: string) =>
   Type.String({ description, expected: URL_EXPECTED, refine: 'httpUrl' })
@@ -98,6 +112,23 @@ export const ConfigSchema = Section({
   }),
   shutdown: Section({
     timeout: Duration('Time in-flight requests get to finish on shutdown')
+  }),
+  rollback: Section({
+    enabled: Type.Boolean({ description: 'Let the guard roll back a new colour that misbehaves during the bake', expected: 'must be true or false' }),
+    bake: Duration('Watch period after a switch, while the previous colour stays warm (0: no bake)'),
+    window: Duration('Sliding window the guard judges each colour over', 'positiveDuration'),
+    minRequests: AtLeast(1, 'Requests the new colour must have answered before rates and p99 count'),
+    maxErrorRate: Ratio('Trip when 5xx + connection errors + timeouts reach this share of requests'),
+    consecutiveFailures: OffNumber('Trip after this many failures in a row, whatever minRequests says', 'must be an integer of at least 1', 'offCount'),
+    max4xxIncrease: OffNumber('Trip when the 4xx rate exceeds the previous colour\'s (before the switch) by more than this', 'must be a number from 0 to 1'),
+    maxLatencyP99: OffDuration('Trip when p99 latency reaches this'),
+    latencyFactor: OffNumber('Trip when p99 reaches this multiple of the previous colour\'s p99 before the switch', 'must be a number greater than 1'),
+    shield: Section({
+      enabled: Type.Boolean({ description: 'During the bake, retry a failed request once on the previous colour', expected: 'must be true or false' }),
+      maxBodyBytes: Size('Largest request body kept in memory so it can be retried; larger bodies stream unshielded'),
+      methods: MethodList('Requests that may be retried: a method, or a method and a path'),
+      clientErrors: Type.Boolean({ description: 'Also shield 4xx answers of the new colour', expected: 'must be true or false' })
+    })
   })
 })
 
@@ -108,8 +139,10 @@ export type ConfigInput = Static<typeof ConfigSchema>
 // number), read-only because the loaded object is frozen.
 type Resolved<T> =
   [T] extends [Record<string, unknown>] ? { readonly [K in keyof T]-?: Resolved<Exclude<T[K], undefined>> }
-    : [number | string] extends [T] ? number
-        : T
+    : [number | string | null] extends [T] ? number | null
+        : [number | string] extends [T] ? number
+            : [string[]] extends [T] ? readonly string[]
+                : T
 
 /** The loaded configuration: every key present, durations in milliseconds, sizes in bytes. */
 export type Config = Resolved<ConfigInput>
@@ -129,5 +162,17 @@ export const DEFAULTS: Defaults = deepFreeze({
   state: { store: 'file', path: 'data/state.json', historyLimit: 100 },
   proxy: { timeout: 60_000, bodyLimit: 10 * 1024 * 1024, connections: 128, keepAliveTimeout: 60_000, connectTimeout: 5000 },
   log: { level: 'info', requests: false },
-  shutdown: { timeout: 30_000 }
+  shutdown: { timeout: 30_000 },
+  rollback: {
+    enabled: true,
+    bake: 600_000,
+    window: 30_000,
+    minRequests: 20,
+    maxErrorRate: 0.05,
+    consecutiveFailures: 5,
+    max4xxIncrease: 0.2,
+    maxLatencyP99: null,
+    latencyFactor: null,
+    shield: { enabled: true, maxBodyBytes: 1024 * 1024, methods: ['GET', 'HEAD', 'POST /invocations'], clientErrors: false }
+  }
 })

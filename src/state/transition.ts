@@ -1,18 +1,27 @@
 // Pure state transitions: plain data in, plain data out, so the rules are tested without I/O.
 import type { Colour } from '../colour.js'
-import type { ChangeKind, DeploymentState, HistoryEntry } from './types.js'
+import type { ChangeKind, DeploymentState, HistoryEntry, Phase } from './types.js'
 
 export interface ChangeRequest {
   kind: ChangeKind
   to: Colour
   reason: string
   by: string
+  /** Bake length after a switch; 0 for none. Rollbacks never bake: they go back to a known colour. */
+  bakeMs?: number
+  /** Set by the guard: the colour rolled back from is marked failed. */
+  markFailed?: boolean
+}
+
+/** The phase at `now`: baking until bakeUntil, stable after. */
+export function phaseAt (state: Pick<DeploymentState, 'bakeUntil'>, now: Date): Phase {
+  return state.bakeUntil !== null && now.getTime() < Date.parse(state.bakeUntil) ? 'baking' : 'stable'
 }
 
 export function initialState (active: Colour, now: Date): DeploymentState {
   const at = now.toISOString()
   const entry: HistoryEntry = { version: 1, kind: 'init', from: null, to: active, at, reason: 'initial state from config', by: 'config' }
-  return { active, previous: null, version: 1, phase: 'stable', changedAt: at, reason: entry.reason, by: entry.by, history: [entry] }
+  return { active, previous: null, version: 1, phase: 'stable', changedAt: at, reason: entry.reason, by: entry.by, bakeUntil: null, failed: null, history: [entry] }
 }
 
 /** The state after a change, or null when the change would change nothing. */
@@ -22,14 +31,19 @@ export function applyChange (state: DeploymentState, change: ChangeRequest, now:
   const version = state.version + 1
   const entry: HistoryEntry = { version, kind: change.kind, from: state.active, to: change.to, at, reason: change.reason, by: change.by }
   const history = [entry, ...state.history].slice(0, historyLimit)
+  const bakeMs = change.kind === 'switch' ? change.bakeMs ?? 0 : 0
+  let failed = state.failed === change.to ? null : state.failed
+  if (change.markFailed === true) failed = state.active
   return {
     active: change.to,
     previous: state.active,
     version,
-    phase: 'stable',
+    phase: bakeMs > 0 ? 'baking' : 'stable',
     changedAt: at,
     reason: change.reason,
     by: change.by,
+    bakeUntil: bakeMs > 0 ? new Date(now.getTime() + bakeMs).toISOString() : null,
+    failed,
     history
   }
 }

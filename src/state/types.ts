@@ -24,6 +24,10 @@ export interface DeploymentState {
   changedAt: string
   reason: string
   by: string
+  /** End of the bake after the last switch (ISO time), or null: the phase is derived from it. */
+  bakeUntil: string | null
+  /** The colour the guard last rolled back from: never chosen again automatically. */
+  failed: Colour | null
   history: HistoryEntry[]
 }
 

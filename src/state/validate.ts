@@ -19,6 +19,8 @@ export function stateProblem (value: unknown): string | null {
   if (typeof value.changedAt !== 'string' || Number.isNaN(Date.parse(value.changedAt))) return 'changedAt is not a date'
   if (typeof value.reason !== 'string') return 'reason is not a string'
   if (typeof value.by !== 'string') return 'by is not a string'
+  if (value.bakeUntil !== undefined && value.bakeUntil !== null && (typeof value.bakeUntil !== 'string' || Number.isNaN(Date.parse(value.bakeUntil)))) return 'bakeUntil is not a date or null'
+  if (value.failed !== undefined && value.failed !== null && !isColour(value.failed)) return 'failed is not a colour or null'
   if (!Array.isArray(value.history)) return 'history is not a list'
   for (const [i, entry] of value.history.entries()) {
     if (!isObject(entry) || !isColour(entry.to) || !Number.isSafeInteger(entry.version) ||
@@ -31,5 +33,8 @@ export function stateProblem (value: unknown): string | null {
 
 export function asState (value: unknown): DeploymentState | string {
   const problem = stateProblem(value)
-  return problem === null ? value as DeploymentState : problem
+  if (problem !== null) return problem
+  // Fields added after the first release default to "none".
+  const state = value as DeploymentState
+  return { ...state, bakeUntil: state.bakeUntil ?? null, failed: state.failed ?? null }
 }

@@ -1,8 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { pipeline, PassThrough, type Readable } from 'node:stream'
+import { pipeline, PassThrough, Writable, type Readable } from 'node:stream'
 import type { Dispatcher } from 'undici'
 import type { Colour } from '../colour.js'
 import { BODY_TOO_LARGE, SwitchyardError, UPSTREAM_TIMEOUT, UPSTREAM_UNAVAILABLE, wrap } from '../errors.js'
+import type { Shield } from '../guard/guard.js'
 import type { Outcome } from '../metrics/metrics.js'
 import type { Upstream } from '../upstreams/upstream.js'
 import { LimitStream, readBody } from './body.js'
@@ -29,13 +30,15 @@ const noop = (): void => {}
 export class Forwarder {
   readonly #upstreams: Record<Colour, Upstream>
   readonly #recorder: Recorder
+  readonly #shield: Shield | null
   readonly #options: ForwardOptions
   /** Set while stopping: answers carry `connection: close` so keep-alive clients let go. */
   draining = false
 
-  constructor (upstreams: Record<Colour, Upstream>, recorder: Recorder, options: ForwardOptions) {
+  constructor (upstreams: Record<Colour, Upstream>, recorder: Recorder, shield: Shield | null, options: ForwardOptions) {
     this.#upstreams = upstreams
     this.#recorder = recorder
+    this.#shield = shield
     this.#options = options
   }
 
@@ -67,11 +70,14 @@ export class Forwarder {
     }
   }
 
-  #dispatch (req: IncomingMessage, res: ServerResponse, colour: Colour, body: Buffer | Readable | null, started: number): void {
+  #dispatch (req: IncomingMessage, res: ServerResponse, colour: Colour, body: Buffer | Readable | null, started: number, shielded = false): void {
     const upstream = this.#upstreams[colour]
     const recorder = this.#recorder
     const timeout = this.#options.timeout
+    // Only a buffered body can be sent twice; a retried request is never retried again.
+    const shield = !shielded && (body === null || Buffer.isBuffer(body)) ? this.#shield : null
     let recorded = false
+    let retryOn: Colour | null = null
     upstream.inflight++
     const options: Dispatcher.RequestOptions = {
       method: req.method as Dispatcher.HttpMethod,
@@ -83,13 +89,27 @@ export class Forwarder {
     }
     upstream.pool.stream(options, ({ statusCode, headers }) => {
       recorded = true
-      recorder.record(colour, outcomeOf(statusCode), (performance.now() - started) / 1000)
+      const seconds = (performance.now() - started) / 1000
+      if (shield !== null && statusCode >= 400) {
+        retryOn = shield.target(colour, req.method as string, req.url as string, statusCode)
+        if (retryOn !== null) {
+          // The failure still counts against this colour; the client never sees it.
+          recorder.record(colour, outcomeOf(statusCode), seconds)
+          return discard()
+        }
+      }
+      recorder.record(colour, shielded ? 'shielded' : outcomeOf(statusCode), seconds)
       const out = responseHeaders(headers, colour)
+      if (shielded) out['x-switchyard-shielded'] = '1'
       if (this.draining) out.connection = 'close'
       res.writeHead(statusCode, out)
       return res
     }, (err) => {
       upstream.inflight--
+      if (retryOn !== null) {
+        this.#dispatch(req, res, retryOn, body, started, true)
+        return
+      }
       if (err === null) return
       if (recorded || res.destroyed) {
         // Failed mid-answer, or the client left: the socket is closed so a truncated answer
@@ -99,9 +119,19 @@ export class Forwarder {
       }
       const failure = classify(err, upstream, timeout)
       recorder.record(colour, failure.outcome, (performance.now() - started) / 1000)
+      const target = shield !== null && failure.outcome !== 'client_error' ? shield.target(colour, req.method as string, req.url as string, null) : null
+      if (target !== null) {
+        this.#dispatch(req, res, target, body, started, true)
+        return
+      }
       sendError(res, failure.error, colour, body !== null && !Buffer.isBuffer(body))
     })
   }
+}
+
+/** A sink for a failed answer that is about to be replaced by the previous colour's. */
+function discard (): Writable {
+  return new Writable({ write (_chunk, _encoding, callback) { callback() } })
 }
 
 function classify (err: Error, upstream: Upstream, timeout: number): { error: SwitchyardError, outcome: Outcome } {

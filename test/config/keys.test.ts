@@ -27,7 +27,10 @@ t.test('describeConfig lists every leaf with its env name, default and descripti
     'state.store', 'state.path', 'state.historyLimit',
     'proxy.timeout', 'proxy.bodyLimit', 'proxy.connections', 'proxy.keepAliveTimeout', 'proxy.connectTimeout',
     'log.level', 'log.requests',
-    'shutdown.timeout'
+    'shutdown.timeout',
+    'rollback.enabled', 'rollback.bake', 'rollback.window', 'rollback.minRequests', 'rollback.maxErrorRate',
+    'rollback.consecutiveFailures', 'rollback.max4xxIncrease', 'rollback.maxLatencyP99', 'rollback.latencyFactor',
+    'rollback.shield.enabled', 'rollback.shield.maxBodyBytes', 'rollback.shield.methods', 'rollback.shield.clientErrors'
   ])
   for (const row of rows) {
     t.equal(row.env, envNameFor(row.key), `${row.key} env`)

@@ -21,7 +21,19 @@ const EXPECTED_DEFAULTS: Config = {
   state: { store: 'file', path: 'data/state.json', historyLimit: 100 },
   proxy: { timeout: 60_000, bodyLimit: 10_485_760, connections: 128, keepAliveTimeout: 60_000, connectTimeout: 5000 },
   log: { level: 'info', requests: false },
-  shutdown: { timeout: 30_000 }
+  shutdown: { timeout: 30_000 },
+  rollback: {
+    enabled: true,
+    bake: 600_000,
+    window: 30_000,
+    minRequests: 20,
+    maxErrorRate: 0.05,
+    consecutiveFailures: 5,
+    max4xxIncrease: 0.2,
+    maxLatencyP99: null,
+    latencyFactor: null,
+    shield: { enabled: true, maxBodyBytes: 1_048_576, methods: ['GET', 'HEAD', 'POST /invocations'], clientErrors: false }
+  }
 }
 
 function problemsOf (load: () => unknown): string[] {
@@ -170,4 +182,39 @@ t.test('the error carries the problem lines as details', async t => {
   const err = t.throws(() => loadConfig({ cwd: t.testdir({}), env: {} }))
   t.ok(CONFIG_INVALID.is(err))
   t.match(err, { code: 'SW_ERR_CONFIG_INVALID', details: { problems: [/^upstreams\.blue\.url/, /^upstreams\.green\.url/] } })
+})
+
+t.test('rollback settings: "off", numbers and method lists from every layer', async t => {
+  const cwd = t.testdir({ 'c.yaml': 'rollback:\n  maxLatencyP99: 250ms\n  consecutiveFailures: off\n  shield: { methods: [GET, "POST /predict"] }\n' })
+  const config = loadConfig({
+    cwd,
+    file: 'c.yaml',
+    env: { ...URLS, SWITCHYARD_ROLLBACK_LATENCY_FACTOR: '2.5', SWITCHYARD_ROLLBACK_MAX4XX_INCREASE: 'off' },
+    args: ['--rollback.shield.methods', 'GET, HEAD']
+  })
+  t.equal(config.rollback.maxLatencyP99, 250)
+  t.equal(config.rollback.consecutiveFailures, null)
+  t.equal(config.rollback.latencyFactor, 2.5)
+  t.equal(config.rollback.max4xxIncrease, null)
+  t.same(config.rollback.shield.methods, ['GET', 'HEAD'])
+  t.same(loadConfig({ cwd, file: 'c.yaml', env: URLS }).rollback.shield.methods, ['GET', 'POST /predict'])
+})
+
+t.test('rollback settings: every bad value is named', async t => {
+  const cwd = t.testdir({})
+  t.same(problemsOf(() => loadConfig({
+    cwd,
+    env: URLS,
+    args: [
+      '--rollback.latencyFactor', '1', '--rollback.consecutiveFailures', '2.5', '--rollback.max4xxIncrease', '3',
+      '--rollback.maxLatencyP99', 'slow', '--rollback.shield.methods', 'get', '--rollback.maxErrorRate', '2'
+    ]
+  })), [
+    '--rollback.consecutiveFailures: must be an integer of at least 1, or "off" (got "2.5")',
+    '--rollback.latencyFactor: must be a number greater than 1, or "off" (got "1")',
+    '--rollback.max4xxIncrease: must be a number from 0 to 1, or "off" (got "3")',
+    '--rollback.maxErrorRate: must be a number from 0 to 1 (got "2")',
+    '--rollback.maxLatencyP99: must be a duration like "2s" or "500ms" (got "slow")',
+    '--rollback.shield.methods: each entry must be a method in capitals, optionally with a path ("GET", "POST /invocations") (got "get")'
+  ])
 })

@@ -5,7 +5,8 @@ import { startModelServer } from '../helpers/model-server.js'
 import { startSwitchyard } from '../helpers/switchyard.js'
 
 async function colourOf (proxyUrl: string): Promise<string | undefined> {
-  const res = await request(`${proxyUrl}/ping`)
+  // /version, not /ping: a test may fault /ping, and the shield would answer from the other colour.
+  const res = await request(`${proxyUrl}/version`)
   await res.body.dump()
   return res.headers['x-switchyard-colour'] as string | undefined
 }
