@@ -5,12 +5,12 @@ import { Registry } from 'prom-client'
 import { registerAdminRoutes } from './admin/routes.js'
 import { COLOURS, type Colour } from './colour.js'
 import type { Config } from './config/schema.js'
-import { ADMIN_EXPOSED, BAD_BODY, INTERNAL, NOT_FOUND, SwitchyardError } from './errors.js'
+import { ADMIN_EXPOSED, BAD_BODY, INTERNAL, NOT_FOUND, SHUTTING_DOWN, SwitchyardError } from './errors.js'
 import { createMetrics, type Metrics } from './metrics/metrics.js'
 import { Deployment } from './state/deployment.js'
 import { openStore } from './state/open-store.js'
 import type { StateStore } from './state/types.js'
-import { Forwarder } from './traffic/forward.js'
+import { Forwarder, sendError } from './traffic/forward.js'
 import { MetricsRecorder } from './traffic/record.js'
 import { Guard } from './guard/guard.js'
 import { HealthChecker } from './upstreams/health.js'
@@ -134,14 +134,17 @@ export async function build (options: BuildOptions): Promise<Switchyard> {
 
 function buildProxy (forwarder: Forwarder, deployment: Deployment, config: Config, logger: Logger): FastifyInstance {
   // Per-request logging is off unless asked for: a pino line per request halves throughput.
+  // return503OnClosing is off: while stopping, requests on open keep-alive connections get
+  // switchyard's own JSON 503 from the hook below.
   const proxy: FastifyInstance = config.log.requests
-    ? Fastify({ loggerInstance: logger.child({ listener: 'public' }) as FastifyBaseLogger })
-    : Fastify({ logger: false })
+    ? Fastify({ loggerInstance: logger.child({ listener: 'public' }) as FastifyBaseLogger, return503OnClosing: false })
+    : Fastify({ logger: false, return503OnClosing: false })
   // The handler is an onRequest hook that takes the raw request and response: no body parsing
   // (bodies pass through byte for byte), no reply serialisation. The colour is read once, here.
   const hook = (request: { raw: IncomingMessage }, reply: { hijack: () => void, raw: ServerResponse }): void => {
     reply.hijack()
-    forwarder.forward(request.raw, reply.raw, deployment.active)
+    if (forwarder.draining) sendError(reply.raw, SHUTTING_DOWN(), null, true)
+    else forwarder.forward(request.raw, reply.raw, deployment.active)
   }
   const never = async (): Promise<void> => {}
   proxy.all('/*', { onRequest: hook }, never)

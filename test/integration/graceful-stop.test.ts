@@ -5,7 +5,7 @@ import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import t from 'tap'
-import { request } from 'undici'
+import { Client, request } from 'undici'
 import { startModelServer } from '../helpers/model-server.js'
 
 const root = new URL('../../', import.meta.url).pathname
@@ -41,6 +41,10 @@ t.test('switchyard serve stops gracefully on SIGTERM', async (t) => {
   const adminUrl = started.admin as string
 
   t.equal((await request(`${adminUrl}/readyz`)).statusCode, 200)
+  // A keep-alive connection opened before the stop, to send a request on while draining.
+  const keptAlive = new Client(proxyUrl)
+  t.teardown(() => keptAlive.destroy())
+  await (await keptAlive.request({ method: 'GET', path: '/ping' })).body.dump()
   blue.setFault({ delayMs: 700 })
   const inflight = request(`${proxyUrl}/invocations`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"data": [[5.1, 3.5, 1.4, 0.2]]}' })
   await new Promise((resolve) => setTimeout(resolve, 150))
@@ -52,6 +56,7 @@ t.test('switchyard serve stops gracefully on SIGTERM', async (t) => {
   t.equal(ready.statusCode, 503, 'readiness is off while draining')
   t.match(await ready.body.json(), { ready: false, reason: 'shutting down' })
   await t.rejects(request(`${proxyUrl}/ping`, { reset: true }), { code: 'ECONNREFUSED' }, 'new connections are refused')
+  await t.rejects(keptAlive.request({ method: 'GET', path: '/ping' }), 'an idle keep-alive connection is closed at the stop, not left open')
 
   const res = await inflight
   t.equal(res.statusCode, 200, 'the request in flight completed')
