@@ -2,6 +2,7 @@
 // (a duration or size parsed, a URL normalised). Problems name the value's origin by its label.
 import { Value } from '@sinclair/typebox/value'
 import type { Leaf } from './keys.js'
+import { NOTIFY_EVENTS, type NotifyEvent, type WebhookConfig } from './schema.js'
 import { show } from './problems.js'
 import { parseDuration, parseSize, type Parsed } from './units.js'
 import { parseHttpUrl } from './url.js'
@@ -19,6 +20,36 @@ function parseOffNumber (leaf: Leaf, value: unknown, label: string): Parsed<unkn
   const ratioOk = leaf.key !== 'rollback.max4xxIncrease' || n <= 1
   if (valid && factorOk && ratioOk) return { ok: true, value: n }
   return { ok: false, problem: `${label}: ${leaf.expected} (got ${show(value)})` }
+}
+
+function parseWebhooks (value: unknown, label: string): Parsed<unknown> {
+  let list: unknown = value
+  if (typeof value === 'string') {
+    try {
+      list = value.trim() === '' ? [] : JSON.parse(value)
+    } catch {
+      return { ok: false, problem: `${label}: must be a JSON list of {url, format, events} (got ${show(value)})` }
+    }
+  }
+  if (!Array.isArray(list)) return { ok: false, problem: `${label}: must be a list of {url, format, events}` }
+  const out: WebhookConfig[] = []
+  for (const [i, item] of list.entries()) {
+    const where = `${label}[${i}]`
+    if (typeof item !== 'object' || item === null || Array.isArray(item)) return { ok: false, problem: `${where}: must be an object {url, format, events}` }
+    const entry = item as Record<string, unknown>
+    const unknown = Object.keys(entry).filter(key => !['url', 'format', 'events'].includes(key))
+    if (unknown.length > 0) return { ok: false, problem: `${where}.${unknown[0] as string}: unknown key` }
+    const url = parseHttpUrl(String(entry.url ?? ''), `${where}.url`)
+    if (!url.ok) return url
+    const format = entry.format ?? 'json'
+    if (format !== 'json' && format !== 'slack') return { ok: false, problem: `${where}.format: must be "json" or "slack" (got ${show(format)})` }
+    const events = entry.events ?? []
+    if (!Array.isArray(events) || !events.every(e => (NOTIFY_EVENTS as readonly unknown[]).includes(e))) {
+      return { ok: false, problem: `${where}.events: must be a list of ${NOTIFY_EVENTS.join(', ')} (got ${show(events)})` }
+    }
+    out.push({ url: url.value, format, events: events as NotifyEvent[] })
+  }
+  return { ok: true, value: out }
 }
 
 const METHOD = /^([A-Z]+)(?:\s+(\/\S*))?$/
@@ -55,6 +86,8 @@ export function checkLeaf (leaf: Leaf, value: unknown, label: string): Parsed<un
       return parseOffNumber(leaf, value, label)
     case 'methodList':
       return parseMethodList(value, label)
+    case 'webhooks':
+      return parseWebhooks(value, label)
     case undefined:
       return { ok: true, value }
   }

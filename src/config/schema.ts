@@ -12,7 +12,7 @@ import { deepFreeze } from './freeze.js'
 import { DURATION_EXPECTED, SIZE_EXPECTED } from './units.js'
 import { URL_EXPECTED } from './url.js'
 
-export type Refine = 'duration' | 'positiveDuration' | 'size' | 'httpUrl' | 'offDuration' | 'offNumber' | 'offCount' | 'methodList'
+export type Refine = 'duration' | 'positiveDuration' | 'size' | 'httpUrl' | 'offDuration' | 'offNumber' | 'offCount' | 'methodList' | 'webhooks'
 
 // Every key may be left out: defaults fill the gaps and the loader reports required ones itself.
 const Section = <P extends TProperties>(properties: P) =>
@@ -95,9 +95,15 @@ export const ConfigSchema = Section({
     unhealthyThreshold: AtLeast(1, 'Failed probes in a row before an upstream counts as unhealthy')
   }),
   state: Section({
-    store: OneOf(['file', 'memory'], 'Where the deployment state is kept'),
-    path: Text('File the state is kept in when state.store is "file"'),
-    historyLimit: Count(1, 10000, 'How many past switches and rollbacks the state remembers')
+    store: OneOf(['file', 'memory', 'redis'], 'Where the deployment state is kept ("redis" shares it between replicas)'),
+    path: Text('File the state is kept in ("file"), or the last-known copy of the shared state ("redis")'),
+    historyLimit: Count(1, 10000, 'How many past switches and rollbacks the state remembers'),
+    redis: Section({
+      url: Text('Redis server of the shared state when state.store is "redis"'),
+      key: Text('Prefix of the Redis keys switchyard uses (one per fleet)'),
+      pollInterval: Duration('How often each replica re-reads the shared state (pub/sub can miss messages)', 'positiveDuration'),
+      startOffline: Type.Boolean({ description: 'Start from the last-known state file when Redis is down at start-up (false: refuse to start)', expected: 'must be true or false' })
+    })
   }),
   proxy: Section({
     timeout: Duration('Time an upstream may take to answer a proxied request (more than 0)', 'positiveDuration'),
@@ -112,6 +118,15 @@ export const ConfigSchema = Section({
   }),
   shutdown: Section({
     timeout: Duration('Time in-flight requests get to finish on shutdown')
+  }),
+  notify: Section({
+    webhooks: Type.Union([Type.Array(Type.Unknown()), Type.String()], {
+      description: 'Webhooks to POST events to: a list of {url, format: json|slack, events: [...]} (JSON in env/flags)',
+      expected: 'must be a list of {url, format, events}',
+      refine: 'webhooks'
+    }),
+    timeout: Duration('Time a webhook receiver may take to answer', 'positiveDuration'),
+    retries: Count(0, 10, 'Retries of a failed webhook delivery, with backoff')
   }),
   rollback: Section({
     enabled: Type.Boolean({ description: 'Let the guard roll back a new colour that misbehaves during the bake', expected: 'must be true or false' }),
@@ -142,7 +157,18 @@ type Resolved<T> =
     : [number | string | null] extends [T] ? number | null
         : [number | string] extends [T] ? number
             : [string[]] extends [T] ? readonly string[]
-                : T
+                : [unknown[]] extends [T] ? readonly WebhookConfig[]
+                    : T
+
+export const NOTIFY_EVENTS = ['switch', 'rollback', 'guard_trip', 'bake_completed', 'health_changed'] as const
+export type NotifyEvent = typeof NOTIFY_EVENTS[number]
+
+export interface WebhookConfig {
+  readonly url: string
+  readonly format: 'json' | 'slack'
+  /** Events to send; every event when the list is empty. */
+  readonly events: readonly NotifyEvent[]
+}
 
 /** The loaded configuration: every key present, durations in milliseconds, sizes in bytes. */
 export type Config = Resolved<ConfigInput>
@@ -159,10 +185,11 @@ export const DEFAULTS: Defaults = deepFreeze({
   upstreams: { blue: { healthPath: null }, green: { healthPath: null } },
   active: 'blue',
   health: { path: '/ping', interval: 2000, timeout: 1000, healthyThreshold: 1, unhealthyThreshold: 2 },
-  state: { store: 'file', path: 'data/state.json', historyLimit: 100 },
+  state: { store: 'file', path: 'data/state.json', historyLimit: 100, redis: { url: 'redis://127.0.0.1:6379', key: 'switchyard', pollInterval: 5000, startOffline: true } },
   proxy: { timeout: 60_000, bodyLimit: 10 * 1024 * 1024, connections: 128, keepAliveTimeout: 60_000, connectTimeout: 5000 },
   log: { level: 'info', requests: false },
   shutdown: { timeout: 30_000 },
+  notify: { webhooks: [], timeout: 5000, retries: 3 },
   rollback: {
     enabled: true,
     bake: 600_000,

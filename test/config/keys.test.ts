@@ -25,9 +25,11 @@ t.test('describeConfig lists every leaf with its env name, default and descripti
     'active',
     'health.path', 'health.interval', 'health.timeout', 'health.healthyThreshold', 'health.unhealthyThreshold',
     'state.store', 'state.path', 'state.historyLimit',
+    'state.redis.url', 'state.redis.key', 'state.redis.pollInterval', 'state.redis.startOffline',
     'proxy.timeout', 'proxy.bodyLimit', 'proxy.connections', 'proxy.keepAliveTimeout', 'proxy.connectTimeout',
     'log.level', 'log.requests',
     'shutdown.timeout',
+    'notify.webhooks', 'notify.timeout', 'notify.retries',
     'rollback.enabled', 'rollback.bake', 'rollback.window', 'rollback.minRequests', 'rollback.maxErrorRate',
     'rollback.consecutiveFailures', 'rollback.max4xxIncrease', 'rollback.maxLatencyP99', 'rollback.latencyFactor',
     'rollback.shield.enabled', 'rollback.shield.maxBodyBytes', 'rollback.shield.methods', 'rollback.shield.clientErrors'

@@ -18,10 +18,11 @@ const EXPECTED_DEFAULTS: Config = {
   },
   active: 'blue',
   health: { path: '/ping', interval: 2000, timeout: 1000, healthyThreshold: 1, unhealthyThreshold: 2 },
-  state: { store: 'file', path: 'data/state.json', historyLimit: 100 },
+  state: { store: 'file', path: 'data/state.json', historyLimit: 100, redis: { url: 'redis://127.0.0.1:6379', key: 'switchyard', pollInterval: 5000, startOffline: true } },
   proxy: { timeout: 60_000, bodyLimit: 10_485_760, connections: 128, keepAliveTimeout: 60_000, connectTimeout: 5000 },
   log: { level: 'info', requests: false },
   shutdown: { timeout: 30_000 },
+  notify: { webhooks: [], timeout: 5000, retries: 3 },
   rollback: {
     enabled: true,
     bake: 600_000,
@@ -217,4 +218,27 @@ t.test('rollback settings: every bad value is named', async t => {
     '--rollback.maxLatencyP99: must be a duration like "2s" or "500ms" (got "slow")',
     '--rollback.shield.methods: each entry must be a method in capitals, optionally with a path ("GET", "POST /invocations") (got "get")'
   ])
+})
+
+t.test('webhooks: a YAML list, or JSON in a variable; each entry checked', async t => {
+  const cwd = t.testdir({ 'c.yaml': 'notify:\n  webhooks:\n    - { url: "http://127.0.0.1:9/hook", format: slack, events: [rollback, guard_trip] }\n    - { url: "http://127.0.0.1:9/all" }\n' })
+  t.same(loadConfig({ cwd, file: 'c.yaml', env: URLS }).notify.webhooks, [
+    { url: 'http://127.0.0.1:9/hook', format: 'slack', events: ['rollback', 'guard_trip'] },
+    { url: 'http://127.0.0.1:9/all', format: 'json', events: [] }
+  ])
+  t.same(loadConfig({ cwd, env: { ...URLS, SWITCHYARD_NOTIFY_WEBHOOKS: '[{"url": "http://127.0.0.1:9/x", "events": ["switch"]}]' } }).notify.webhooks,
+    [{ url: 'http://127.0.0.1:9/x', format: 'json', events: ['switch'] }])
+  const bad: Array<[string, RegExp]> = [
+    ['not json', /must be a JSON list/],
+    ['{"url": "http://x"}', /must be a list of/],
+    ['[3]', /\[0\]: must be an object/],
+    ['[{"url": "ftp://x"}]', /\[0\]\.url: must be an http\(s\) URL/],
+    ['[{"url": "http://x", "format": "xml"}]', /\[0\]\.format: must be "json" or "slack"/],
+    ['[{"url": "http://x", "events": ["deploy"]}]', /\[0\]\.events: must be a list of switch, rollback/],
+    ['[{"url": "http://x", "secret": 1}]', /\[0\]\.secret: unknown key/]
+  ]
+  for (const [value, problem] of bad) {
+    t.match(problemsOf(() => loadConfig({ cwd, env: { ...URLS, SWITCHYARD_NOTIFY_WEBHOOKS: value } })).join('\n'), problem, value)
+  }
+  t.same(loadConfig({ cwd, env: { ...URLS, SWITCHYARD_NOTIFY_WEBHOOKS: '' } }).notify.webhooks, [])
 })

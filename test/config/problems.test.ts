@@ -34,7 +34,7 @@ t.test('every problem in the file is listed, one per line, sorted by key', async
     'colour: blue',
     'active: orange',
     'log: { level: loud, requests: "yes" }',
-    'state: { store: redis, historyLimit: 10001 }',
+    'state: { store: etcd, historyLimit: 10001 }',
     'admin: { token: "", port: 70000 }',
     'proxy: { timeout: 0, bodyLimit: huge, connections: 1.5 }',
     'shutdown: { timeout: -1 }'
@@ -55,7 +55,7 @@ t.test('every problem in the file is listed, one per line, sorted by key', async
     'proxy.timeout: must be more than 0 ms (got 0)',
     'shutdown.timeout: must be a duration like "2s" or "500ms" (got -1)',
     'state.historyLimit: must be an integer from 1 to 10000 (got 10001)',
-    'state.store: must be one of "file", "memory" (got "redis")',
+    'state.store: must be one of "file", "memory", "redis" (got "etcd")',
     'upstreams.green.url: must be an http(s) URL with no query or fragment (got "ftp://files.local")',
     'upstreams.purple: unknown key'
   ])
