@@ -80,7 +80,8 @@ export async function build (options: BuildOptions): Promise<Switchyard> {
   })
 
   deployment.on('change', (state, before) => {
-    logger.info({ from: before.active, to: state.active, version: state.version, reason: state.reason, by: state.by }, 'active colour changed')
+    const entry = state.history[0]
+    logger.info({ from: before.active, to: state.active, version: state.version, reason: state.reason, by: state.by, actor: entry?.actor ?? state.by, kind: entry?.kind }, 'active colour changed')
   })
   health.on('change', (colour, healthy, status) => {
     logger[healthy ? 'info' : 'warn']({ colour, healthy, error: status.lastError }, 'upstream health changed')

@@ -102,12 +102,10 @@ export function registerAdminRoutes (app: FastifyInstance, deps: AdminDeps): voi
     const result = await deps.deployment.switchTo(body.to, {
       reason: body.reason ?? `switch to ${body.to}`,
       by: 'operator',
+      actor: actor(request),
       expectedVersion: body.expectedVersion
     })
-    if (result.changed) {
-      deps.metrics.switches.labels('operator').inc()
-      request.log.info({ actor: actor(request), force: body.force }, 'switch requested')
-    }
+    if (result.changed) deps.metrics.switches.labels('operator').inc()
     return changeBody(result.state, result.changed)
   })
 
@@ -121,12 +119,12 @@ export function registerAdminRoutes (app: FastifyInstance, deps: AdminDeps): voi
     const result = await deps.deployment.rollback({
       reason: body.reason ?? 'rollback by operator',
       by: 'operator',
+      actor: actor(request),
       expectedVersion: body.expectedVersion
     })
     if (result.changed) {
       deps.metrics.switches.labels('operator').inc()
       deps.metrics.rollbacks.labels('operator').inc()
-      request.log.info({ actor: actor(request) }, 'rollback requested')
     }
     return changeBody(result.state, result.changed)
   })

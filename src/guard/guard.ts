@@ -155,7 +155,7 @@ export class Guard extends EventEmitter<GuardEvents> implements Recorder, Shield
       return
     }
     try {
-      await this.#deployment.rollback({ reason: `guard: ${decision.reason}`, by: 'guard', expectedVersion: state.version, markFailed: true })
+      await this.#deployment.rollback({ reason: `guard: ${decision.reason}`, by: 'guard', actor: 'guard', expectedVersion: state.version, markFailed: true })
       trip.rolledBack = true
       trip.afterMs = Math.round(performance.now() - switchedAt)
       this.#metrics.switches.labels('guard').inc()

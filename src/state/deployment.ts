@@ -7,6 +7,8 @@ import type { DeploymentState, StateStore } from './types.js'
 export interface ChangeOptions {
   reason: string
   by: string
+  /** Who exactly, for the audit trail: a token label or a client address. */
+  actor?: string | undefined
   expectedVersion?: number | undefined
   /** Bake after a switch (ms); the default set when the deployment was opened. */
   bakeMs?: number
@@ -68,14 +70,14 @@ export class Deployment extends EventEmitter<DeploymentEvents> {
   }
 
   switchTo (to: Colour, options: ChangeOptions): Promise<ChangeResult> {
-    return this.#serialise(() => this.#change({ kind: 'switch', to, reason: options.reason, by: options.by, bakeMs: options.bakeMs ?? this.#bakeMs }, options.expectedVersion))
+    return this.#serialise(() => this.#change({ kind: 'switch', to, reason: options.reason, by: options.by, actor: options.actor, bakeMs: options.bakeMs ?? this.#bakeMs }, options.expectedVersion))
   }
 
   rollback (options: ChangeOptions): Promise<ChangeResult> {
     return this.#serialise(() => {
       const previous = this.#state.previous
       if (previous === null) throw NO_PREVIOUS()
-      return this.#change({ kind: 'rollback', to: previous, reason: options.reason, by: options.by, markFailed: options.markFailed === true }, options.expectedVersion)
+      return this.#change({ kind: 'rollback', to: previous, reason: options.reason, by: options.by, actor: options.actor, markFailed: options.markFailed === true }, options.expectedVersion)
     })
   }
 

@@ -7,6 +7,7 @@ export interface ChangeRequest {
   to: Colour
   reason: string
   by: string
+  actor?: string | undefined
   /** Bake length after a switch; 0 for none. Rollbacks never bake: they go back to a known colour. */
   bakeMs?: number
   /** Set by the guard: the colour rolled back from is marked failed. */
@@ -30,6 +31,7 @@ export function applyChange (state: DeploymentState, change: ChangeRequest, now:
   const at = now.toISOString()
   const version = state.version + 1
   const entry: HistoryEntry = { version, kind: change.kind, from: state.active, to: change.to, at, reason: change.reason, by: change.by }
+  if (change.actor !== undefined) entry.actor = change.actor
   const history = [entry, ...state.history].slice(0, historyLimit)
   const bakeMs = change.kind === 'switch' ? change.bakeMs ?? 0 : 0
   let failed = state.failed === change.to ? null : state.failed

@@ -13,6 +13,8 @@ export interface HistoryEntry {
   at: string
   reason: string
   by: string
+  /** Who exactly: the admin token's label or the client address, or 'guard'. */
+  actor?: string
 }
 
 /** The deployment state: the one thing every replica must agree on. */

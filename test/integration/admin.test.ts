@@ -46,7 +46,12 @@ t.test('status, switch and rollback', async (t) => {
   t.match(history.body, { total: 3, limit: 2, offset: 0, entries: [{ version: 3, kind: 'rollback', reason: 'v2 looks off' }, { version: 2, kind: 'switch', reason: 'ship v2' }] })
 
   const change = sy.logs.filter((l) => l.msg === 'active colour changed')
-  t.match(change, [{ from: 'blue', to: 'green', version: 2, reason: 'ship v2', by: 'operator' }, { from: 'green', to: 'blue', version: 3, by: 'operator' }], 'one info line per state change')
+  t.match(change, [
+    { from: 'blue', to: 'green', version: 2, reason: 'ship v2', by: 'operator', actor: '127.0.0.1', kind: 'switch' },
+    { from: 'green', to: 'blue', version: 3, by: 'operator', actor: '127.0.0.1', kind: 'rollback' }
+  ], 'one info line per state change, saying who')
+  t.equal(change.length, 2)
+  t.match(history.body, { entries: [{ actor: '127.0.0.1' }, { actor: '127.0.0.1' }] })
 })
 
 t.test('bad input gets 400 with a body naming the problem, and changes nothing', async (t) => {
