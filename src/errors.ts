@@ -59,11 +59,16 @@ export const VERSION_CONFLICT = createError('SW_ERR_VERSION_CONFLICT', 'expected
 export const NO_PREVIOUS = createError('SW_ERR_NO_PREVIOUS', 'there is no previous colour to roll back to', 409)
 export const TARGET_UNHEALTHY = createError('SW_ERR_TARGET_UNHEALTHY', 'colour %s is not healthy: %s (use "force": true to switch anyway)', 503)
 export const SHUTTING_DOWN = createError('SW_ERR_SHUTTING_DOWN', 'switchyard is shutting down', 503)
+export const STATE_UNAVAILABLE = createError('SW_ERR_STATE_UNAVAILABLE', 'the shared state cannot be changed: Redis at %s is unreachable (%s). %s', 503)
+export const PROGRESSION_RUNNING = createError('SW_ERR_PROGRESSION_RUNNING', 'a progressive switch to %s is running (weight %d%%): POST /admin/abort first', 409)
+export const GATE_FAILED = createError('SW_ERR_GATE_FAILED', 'the promotion gate refused the switch: %s (use "force": true to switch anyway)', 412)
+export const PREVIEW_UNAUTHORIZED = createError('SW_ERR_PREVIEW_UNAUTHORIZED', 'a preview request must carry the admin token', 401)
 export const INTERNAL = createError('SW_ERR_INTERNAL', 'internal error: %s', 500)
 
 // Start-up
 export const CONFIG_INVALID = createError('SW_ERR_CONFIG_INVALID', 'invalid configuration:\n%s', 1)
 export const STATE_CORRUPT = createError('SW_ERR_STATE_CORRUPT', 'state file %s cannot be used: %s. Fix or remove it; switchyard never resets it silently', 1)
+export const STATE_OFFLINE = createError('SW_ERR_STATE_OFFLINE', 'cannot start: Redis at %s is unreachable (%s) and %s', 1)
 export const ADMIN_EXPOSED = createError('SW_ERR_ADMIN_EXPOSED', 'admin.host is %s, which is not a loopback address, and no admin token is set: set SWITCHYARD_ADMIN_TOKEN or admin.token', 1)
 
 /** Every defined kind, for the README check and for clients that want to list codes. */

@@ -23,7 +23,36 @@ export function formatStatus (status: Record<string, unknown>): string {
     const error = u.lastError === null || u.lastError === undefined ? '' : `  last error: ${text(u.lastError)}`
     lines.push(`${marker} ${colour.padEnd(6)} ${text(u.url).padEnd(28)} ${healthWord(u.healthy).padEnd(9)}  inflight ${text(u.inflight)}${probe}${error}`)
   }
+  const shadow = status.shadow as Record<string, unknown> | null | undefined
+  if (shadow !== null && shadow !== undefined && (shadow.percent !== 0 || shadow.compared !== 0)) lines.push(formatShadowLine(shadow))
+  const canary = status.canary as Record<string, unknown> | null | undefined
+  if (canary !== null && canary !== undefined && (canary.weight !== 0 || canary.progress !== null)) lines.push(formatCanary(canary))
   return lines.join('\n')
+}
+
+function pct (value: unknown): string {
+  return typeof value === 'number' ? `${(value * 100).toFixed(2)}%` : '-'
+}
+
+function formatShadowLine (shadow: Record<string, unknown>): string {
+  return `shadow    ${text(shadow.percent)}% mirrored to the standby: ${text(shadow.compared)} compared, agreement ${pct(shadow.agreement)} (${text(shadow.agreed)} agreed, ${text(shadow.disagreed)} disagreed), ${text(shadow.standbyErrors)} standby errors, ${text(shadow.dropped)} dropped`
+}
+
+export function formatShadow (shadow: Record<string, unknown>): string {
+  const lines = [formatShadowLine(shadow)]
+  const latency = shadow.latency as Record<string, Record<string, unknown>> | undefined
+  if (latency !== undefined) lines.push(`latency   active p50 ${text(latency.active?.p50Ms)} ms p99 ${text(latency.active?.p99Ms)} ms; standby p50 ${text(latency.standby?.p50Ms)} ms p99 ${text(latency.standby?.p99Ms)} ms`)
+  return lines.join('\n')
+}
+
+export function formatProgress (p: Record<string, unknown>): string {
+  return `progressive switch to ${text(p.to)}: step ${Number(p.step) + 1} of ${(p.steps as unknown[]).length}, weight ${text(p.weight)}%, next step at ${text(p.nextStepAt)}`
+}
+
+export function formatCanary (c: Record<string, unknown>): string {
+  const progress = c.progress as Record<string, unknown> | null
+  if (progress !== null && progress !== undefined) return `canary    ${formatProgress(progress)}`
+  return `canary    ${text(c.weight)}% of live traffic to ${text(c.standby)}`
 }
 
 export function formatChange (result: Record<string, unknown>, verb: string): string {

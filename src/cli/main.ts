@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { parseArgs, type ParsedArgs } from './args.js'
 import { AdminApiError, AdminClient } from './client.js'
-import { formatChange, formatStatus } from './format.js'
+import { formatCanary, formatChange, formatProgress, formatShadow, formatStatus } from './format.js'
 
 export interface Io {
   out: (line: string) => void
@@ -21,8 +21,11 @@ Commands:
   serve [--config FILE] [--key.path VALUE ...]   run the proxy and the admin API
   status                                        show the active colour and both upstreams
   switch <blue|green> [--reason TEXT] [--force] [--expected-version N]
-                                                move live traffic to a colour
+         [--steps 5,25,50,100 --interval 1m]    move live traffic to a colour (in canary steps)
   rollback [--reason TEXT] [--force]            go back to the previous colour
+  shadow [<percent>] [--reset]                  mirror a share of live traffic to the standby; show agreement
+  canary [<weight>]                             send a share of live traffic to the standby
+  abort [--reason TEXT]                         stop a progressive switch or canary
   demo                                          start two Iris model servers and a proxy
   model-server [--model logistic|forest|cart] [--version V] [--host H] [--port N]
                                                 one Iris model server speaking MLflow's protocol
@@ -33,7 +36,7 @@ Options for status, switch and rollback:
   --json            print the API's JSON answer
   The admin token is read from $SWITCHYARD_ADMIN_TOKEN.`
 
-const BOOLEANS = new Set(['json', 'force', 'help'])
+const BOOLEANS = new Set(['json', 'force', 'help', 'reset'])
 
 function version (): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
@@ -47,8 +50,20 @@ function clientFor (args: ParsedArgs, io: Io): AdminClient {
 
 const ALLOWED: Record<string, string[]> = {
   status: ['admin-url', 'json'],
-  switch: ['admin-url', 'json', 'reason', 'force', 'expected-version'],
-  rollback: ['admin-url', 'json', 'reason', 'force']
+  switch: ['admin-url', 'json', 'reason', 'force', 'expected-version', 'steps', 'interval'],
+  rollback: ['admin-url', 'json', 'reason', 'force'],
+  shadow: ['admin-url', 'json', 'reset'],
+  canary: ['admin-url', 'json'],
+  abort: ['admin-url', 'json', 'reason']
+}
+
+function percentArg (args: ParsedArgs, what: string, usage: string): number | undefined {
+  if (args.positionals.length > 1) throw new Error(usage)
+  const raw = args.positionals[0]
+  if (raw === undefined) return undefined
+  const n = Number(raw.replace(/%$/, ''))
+  if (raw.trim() === '' || !Number.isFinite(n) || n < 0 || n > 100) throw new Error(`${what} must be a number from 0 to 100 (got ${JSON.stringify(raw)})`)
+  return n
 }
 
 async function adminCommand (command: string, argv: readonly string[], io: Io): Promise<number> {
@@ -72,8 +87,26 @@ async function adminCommand (command: string, argv: readonly string[], io: Io): 
       if (!/^\d+$/.test(expected)) throw new Error('--expected-version must be a whole number')
       body.expectedVersion = Number(expected)
     }
+    const steps = args.flags.get('steps')
+    if (typeof steps === 'string') body.steps = steps.split(',').map((w) => Number(w.trim()))
+    const interval = args.flags.get('interval')
+    if (typeof interval === 'string') body.stepInterval = interval
     result = await client.post('/admin/switch', body)
-    line = formatChange(result, 'switched')
+    line = result.progress !== undefined ? formatProgress(result.progress as Record<string, unknown>) : formatChange(result, 'switched')
+  } else if (command === 'shadow') {
+    const percent = percentArg(args, 'percent', 'shadow takes one percent: switchyard shadow <0-100>')
+    if (percent === undefined) result = await client.get('/admin/shadow')
+    else result = await client.post('/admin/shadow', args.flags.get('reset') === true ? { percent, reset: true } : { percent })
+    line = formatShadow(result)
+  } else if (command === 'canary') {
+    const weight = percentArg(args, 'weight', 'canary takes one weight: switchyard canary <0-100>')
+    result = weight === undefined ? await client.get('/admin/canary') : await client.post('/admin/canary', { weight })
+    line = formatCanary(result)
+  } else if (command === 'abort') {
+    if (args.positionals.length > 0) throw new Error('abort takes no arguments')
+    const reason = args.flags.get('reason')
+    result = await client.post('/admin/abort', typeof reason === 'string' ? { reason } : {})
+    line = result.aborted === true ? `aborted: ${String((result.outcome as Record<string, unknown> | null)?.reason ?? '')}` : 'nothing to abort; canary weight is 0'
   } else {
     if (args.positionals.length > 0) throw new Error('rollback takes no arguments')
     const body: Record<string, unknown> = {}
@@ -95,6 +128,9 @@ export async function main (argv: readonly string[], io: Io = defaultIo): Promis
       case 'status':
       case 'switch':
       case 'rollback':
+      case 'shadow':
+      case 'canary':
+      case 'abort':
         return await adminCommand(command, rest, io)
       case 'serve': {
         const { serve } = await import('../main.js')

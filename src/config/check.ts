@@ -17,7 +17,7 @@ function parseOffNumber (leaf: Leaf, value: unknown, label: string): Parsed<unkn
   const valid = leaf.refine === 'offCount' ? Number.isSafeInteger(n) && n >= 1 : Number.isFinite(n) && n >= 0
   // The factor must be above 1: a p99 "1x the old one" would trip on noise alone.
   const factorOk = leaf.key !== 'rollback.latencyFactor' || n > 1
-  const ratioOk = leaf.key !== 'rollback.max4xxIncrease' || n <= 1
+  const ratioOk = !['rollback.max4xxIncrease', 'shadow.gate.minAgreement', 'shadow.gate.maxStandbyErrorRate'].includes(leaf.key) || n <= 1
   if (valid && factorOk && ratioOk) return { ok: true, value: n }
   return { ok: false, problem: `${label}: ${leaf.expected} (got ${show(value)})` }
 }

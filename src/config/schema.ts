@@ -119,6 +119,28 @@ export const ConfigSchema = Section({
   shutdown: Section({
     timeout: Duration('Time in-flight requests get to finish on shutdown')
   }),
+  preview: Section({
+    enabled: Type.Boolean({ description: 'Let a request name its colour with the preview header (never counted as live traffic)', expected: 'must be true or false' }),
+    header: Text('Request header that names the colour to preview'),
+    requireToken: Type.Boolean({ description: 'A preview request must carry the admin token (Authorization: Bearer)', expected: 'must be true or false' })
+  }),
+  canary: Section({
+    stickyHeader: OrNull(Text(''), 'Request header whose value keeps a client on one colour at a given canary weight (e.g. a user id)')
+  }),
+  shadow: Section({
+    maxBodyBytes: Size('Largest request body mirrored to the standby (larger ones are not mirrored)'),
+    timeout: Duration('Time the standby may take to answer a mirrored request', 'positiveDuration'),
+    connections: AtLeast(1, 'Connections of the shadow\'s own pool to each colour'),
+    maxInflight: AtLeast(1, 'Mirrored requests in flight at once; past it mirrors are dropped and counted'),
+    tolerance: Type.Number({ minimum: 0, description: 'Relative tolerance when comparing numeric predictions', expected: 'must be a number of at least 0' }),
+    keepDisagreements: Count(0, 1000, 'How many recent disagreements GET /admin/shadow shows'),
+    captureBytes: Size('How much of each body a disagreement keeps (and compares)'),
+    gate: Section({
+      minShadowRequests: OffNumber('Promotion gate: compared shadow requests needed before a switch', 'must be an integer of at least 1', 'offCount'),
+      minAgreement: OffNumber('Promotion gate: least share of agreeing answers', 'must be a number from 0 to 1'),
+      maxStandbyErrorRate: OffNumber('Promotion gate: largest share of mirrored requests the standby failed', 'must be a number from 0 to 1')
+    })
+  }),
   notify: Section({
     webhooks: Type.Union([Type.Array(Type.Unknown()), Type.String()], {
       description: 'Webhooks to POST events to: a list of {url, format: json|slack, events: [...]} (JSON in env/flags)',
@@ -156,8 +178,8 @@ type Resolved<T> =
   [T] extends [Record<string, unknown>] ? { readonly [K in keyof T]-?: Resolved<Exclude<T[K], undefined>> }
     : [number | string | null] extends [T] ? number | null
         : [number | string] extends [T] ? number
-            : [string[]] extends [T] ? readonly string[]
-                : [unknown[]] extends [T] ? readonly WebhookConfig[]
+            : [unknown[]] extends [T] ? readonly WebhookConfig[]
+                : [string[]] extends [T] ? readonly string[]
                     : T
 
 export const NOTIFY_EVENTS = ['switch', 'rollback', 'guard_trip', 'bake_completed', 'health_changed'] as const
@@ -189,6 +211,18 @@ export const DEFAULTS: Defaults = deepFreeze({
   proxy: { timeout: 60_000, bodyLimit: 10 * 1024 * 1024, connections: 128, keepAliveTimeout: 60_000, connectTimeout: 5000 },
   log: { level: 'info', requests: false },
   shutdown: { timeout: 30_000 },
+  preview: { enabled: false, header: 'x-switchyard-target', requireToken: false },
+  canary: { stickyHeader: null },
+  shadow: {
+    maxBodyBytes: 1024 * 1024,
+    timeout: 5000,
+    connections: 8,
+    maxInflight: 64,
+    tolerance: 1e-6,
+    keepDisagreements: 20,
+    captureBytes: 4096,
+    gate: { minShadowRequests: null, minAgreement: null, maxStandbyErrorRate: null }
+  },
   notify: { webhooks: [], timeout: 5000, retries: 3 },
   rollback: {
     enabled: true,

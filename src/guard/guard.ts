@@ -32,6 +32,8 @@ export interface Trip {
 
 export interface GuardEvents {
   trip: [trip: Trip]
+  /** A trip on the canary: whoever set the weight must set it back to 0. */
+  'canary-trip': [trip: Trip]
   'bake-completed': [colour: Colour, version: number]
 }
 
@@ -61,6 +63,11 @@ export class Guard extends EventEmitter<GuardEvents> implements Recorder, Shield
   readonly #methods: MethodMatcher
   /** The colour under watch: the active one while it bakes, else null. Read on every response. */
   #watched: Colour | null = null
+  /** The standby colour while it takes a canary share of live traffic. */
+  #canary: Colour | null = null
+  #canaryTripped = false
+  #canaryStartedAt = 0
+  #canaryBaseline: Baseline | null = null
   #switchedAt = 0
   #baseline: Baseline | null = null
   #tripped = false
@@ -91,6 +98,34 @@ export class Guard extends EventEmitter<GuardEvents> implements Recorder, Shield
     if (isFailure(outcome)) this.#consecutive[colour]++
     else if (outcome !== 'shielded') this.#consecutive[colour] = 0
     if (colour === this.#watched && !this.#tripped) this.#evaluate(colour, now)
+    else if (colour === this.#canary && !this.#canaryTripped) this.#evaluateCanary(colour, now)
+  }
+
+  /** Watch the standby while it takes canary traffic (null: stop). Same conditions as the bake. */
+  watchCanary (colour: Colour | null): void {
+    if (colour === this.#canary) return
+    this.#canary = this.#options.enabled ? colour : null
+    this.#canaryTripped = false
+    if (this.#canary === null) return
+    const now = performance.now()
+    const active = this.windows[this.#deployment.active].summary(now)
+    this.#canaryBaseline = { requests: active.requests, clientErrorRate: active.clientErrorRate, p99Ms: active.p99Ms }
+    this.windows[this.#canary].reset(now)
+    this.#consecutive[this.#canary] = 0
+    this.#canaryStartedAt = now
+  }
+
+  #evaluateCanary (colour: Colour, now: number): void {
+    const summary = this.windows[colour].summary(now, this.#latency)
+    const decision = shouldRollBack(summary, this.#consecutive[colour], this.#canaryBaseline, this.#options.policy, now - this.#canaryStartedAt)
+    if (!decision.trip) return
+    this.#canaryTripped = true
+    const trip: Trip = { at: new Date().toISOString(), colour, kind: decision.kind, reason: `canary: ${decision.reason}`, rolledBack: false, blockedBy: null, afterMs: Math.round(now - this.#canaryStartedAt) }
+    this.lastTrip = trip
+    this.#metrics.rollbacks.labels(decision.kind).inc()
+    this.#logger.warn({ colour, kind: decision.kind, reason: trip.reason }, 'guard tripped on the canary')
+    this.emit('canary-trip', trip)
+    this.emit('trip', trip)
   }
 
   target (colour: Colour, method: string, url: string, status: number | null): Colour | null {
@@ -99,6 +134,7 @@ export class Guard extends EventEmitter<GuardEvents> implements Recorder, Shield
     const state = this.#deployment.state
     let to: Colour | null = null
     if (colour === this.#watched) to = state.previous
+    else if (colour === this.#canary) to = state.active
     // Requests still in flight on a colour the guard has just rolled back from.
     else if (colour === state.failed && colour !== state.active) to = state.active
     if (to === null || to === colour) return null
@@ -116,6 +152,7 @@ export class Guard extends EventEmitter<GuardEvents> implements Recorder, Shield
     return {
       enabled: this.#options.enabled,
       watching: this.#watched,
+      canary: this.#canary,
       bakeUntil: state.bakeUntil,
       bakeRemainingMs: state.bakeUntil === null ? 0 : Math.max(0, Date.parse(state.bakeUntil) - Date.now()),
       baseline: this.#baseline,

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { pipeline, PassThrough, Writable, type Readable } from 'node:stream'
 import type { Dispatcher } from 'undici'
-import type { Colour } from '../colour.js'
+import { otherColour, type Colour } from '../colour.js'
 import { BODY_TOO_LARGE, SwitchyardError, UPSTREAM_TIMEOUT, UPSTREAM_UNAVAILABLE, wrap } from '../errors.js'
 import type { Shield } from '../guard/guard.js'
 import type { Outcome } from '../metrics/metrics.js'
@@ -9,6 +9,7 @@ import type { Upstream } from '../upstreams/upstream.js'
 import { LimitStream, readBody } from './body.js'
 import { requestHeaders, responseHeaders } from './headers.js'
 import { outcomeOf, type Recorder } from './record.js'
+import type { Shadow, ShadowRun } from './shadow.js'
 
 export interface ForwardOptions {
   /** Upstream answer timeout: to the response headers, and between body chunks. */
@@ -22,6 +23,7 @@ export interface ForwardOptions {
 
 const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT'])
 const noop = (): void => {}
+const NOT_RECORDED: Recorder = { record: noop }
 
 /**
  * Sends one client request to one colour's upstream and its answer back, bytes unchanged.
@@ -31,18 +33,21 @@ export class Forwarder {
   readonly #upstreams: Record<Colour, Upstream>
   readonly #recorder: Recorder
   readonly #shield: Shield | null
+  readonly #shadow: Shadow | null
   readonly #options: ForwardOptions
   /** Set while stopping: answers carry `connection: close` so keep-alive clients let go. */
   draining = false
 
-  constructor (upstreams: Record<Colour, Upstream>, recorder: Recorder, shield: Shield | null, options: ForwardOptions) {
+  constructor (upstreams: Record<Colour, Upstream>, recorder: Recorder, shield: Shield | null, shadow: Shadow | null, options: ForwardOptions) {
     this.#upstreams = upstreams
     this.#recorder = recorder
     this.#shield = shield
+    this.#shadow = shadow
     this.#options = options
   }
 
-  forward (req: IncomingMessage, res: ServerResponse, colour: Colour): void {
+  /** `live` is false for preview requests: not recorded, not shielded, not mirrored. */
+  forward (req: IncomingMessage, res: ServerResponse, colour: Colour, live = true): void {
     const started = performance.now()
     const lengthHeader = req.headers['content-length']
     const chunked = req.headers['transfer-encoding'] !== undefined
@@ -55,38 +60,45 @@ export class Forwarder {
     if (chunked) {
       const limited = new LimitStream(this.#options.bodyLimit)
       pipeline(req, limited, noop)
-      this.#dispatch(req, res, colour, limited, started)
+      this.#dispatch(req, res, colour, limited, started, live)
     } else if (length > this.#options.bufferLimit) {
       const pass = new PassThrough()
       pipeline(req, pass, noop)
-      this.#dispatch(req, res, colour, pass, started)
+      this.#dispatch(req, res, colour, pass, started, live)
     } else if (length > 0) {
       readBody(req, (err, body) => {
-        if (err === null) this.#dispatch(req, res, colour, body, started)
+        if (err === null) this.#dispatch(req, res, colour, body, started, live)
         else res.destroy()
       })
     } else {
-      this.#dispatch(req, res, colour, null, started)
+      this.#dispatch(req, res, colour, null, started, live)
     }
   }
 
-  #dispatch (req: IncomingMessage, res: ServerResponse, colour: Colour, body: Buffer | Readable | null, started: number, shielded = false): void {
+  #dispatch (req: IncomingMessage, res: ServerResponse, colour: Colour, body: Buffer | Readable | null, started: number, live: boolean, shielded = false): void {
     const upstream = this.#upstreams[colour]
-    const recorder = this.#recorder
+    const recorder = live ? this.#recorder : NOT_RECORDED
     const timeout = this.#options.timeout
     // Only a buffered body can be sent twice; a retried request is never retried again.
-    const shield = !shielded && (body === null || Buffer.isBuffer(body)) ? this.#shield : null
+    const buffered = body === null || Buffer.isBuffer(body)
+    const shield = live && !shielded && buffered ? this.#shield : null
     let recorded = false
+    let captured = false
     let retryOn: Colour | null = null
     upstream.inflight++
+    const headers = requestHeaders(req.headers, { remoteAddress: req.socket.remoteAddress, proto: this.#options.proto })
     const options: Dispatcher.RequestOptions = {
       method: req.method as Dispatcher.HttpMethod,
       path: upstream.basePath === '' ? req.url as string : upstream.basePath + (req.url as string),
-      headers: requestHeaders(req.headers, { remoteAddress: req.socket.remoteAddress, proto: this.#options.proto }),
+      headers,
       body,
       headersTimeout: timeout,
       bodyTimeout: timeout
     }
+    // The shadow's request starts beside the live one and never delays it.
+    const mirror: ShadowRun | null = live && !shielded && buffered && this.#shadow !== null && this.#shadow.percent > 0
+      ? this.#shadow.mirror(req, body, headers, otherColour(colour), this.#upstreams[otherColour(colour)].basePath + (req.url as string), started, Math.random())
+      : null
     upstream.pool.stream(options, ({ statusCode, headers }) => {
       recorded = true
       const seconds = (performance.now() - started) / 1000
@@ -103,11 +115,14 @@ export class Forwarder {
       if (shielded) out['x-switchyard-shielded'] = '1'
       if (this.draining) out.connection = 'close'
       res.writeHead(statusCode, out)
-      return res
+      if (mirror === null) return res
+      captured = true
+      return mirror.capture(res, statusCode)
     }, (err) => {
       upstream.inflight--
+      if (mirror !== null && !captured) mirror.liveFailed()
       if (retryOn !== null) {
-        this.#dispatch(req, res, retryOn, body, started, true)
+        this.#dispatch(req, res, retryOn, body, started, live, true)
         return
       }
       if (err === null) return
@@ -121,7 +136,7 @@ export class Forwarder {
       recorder.record(colour, failure.outcome, (performance.now() - started) / 1000)
       const target = shield !== null && failure.outcome !== 'client_error' ? shield.target(colour, req.method as string, req.url as string, null) : null
       if (target !== null) {
-        this.#dispatch(req, res, target, body, started, true)
+        this.#dispatch(req, res, target, body, started, live, true)
         return
       }
       sendError(res, failure.error, colour, body !== null && !Buffer.isBuffer(body))

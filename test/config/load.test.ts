@@ -22,6 +22,18 @@ const EXPECTED_DEFAULTS: Config = {
   proxy: { timeout: 60_000, bodyLimit: 10_485_760, connections: 128, keepAliveTimeout: 60_000, connectTimeout: 5000 },
   log: { level: 'info', requests: false },
   shutdown: { timeout: 30_000 },
+  preview: { enabled: false, header: 'x-switchyard-target', requireToken: false },
+  canary: { stickyHeader: null },
+  shadow: {
+    maxBodyBytes: 1_048_576,
+    timeout: 5000,
+    connections: 8,
+    maxInflight: 64,
+    tolerance: 1e-6,
+    keepDisagreements: 20,
+    captureBytes: 4096,
+    gate: { minShadowRequests: null, minAgreement: null, maxStandbyErrorRate: null }
+  },
   notify: { webhooks: [], timeout: 5000, retries: 3 },
   rollback: {
     enabled: true,

@@ -1,0 +1,260 @@
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { Writable } from 'node:stream'
+import { Counter, Gauge, type Registry } from 'prom-client'
+import { Pool, type Dispatcher } from 'undici'
+import type { Colour } from '../colour.js'
+import { LATENCY_BUCKETS, bucketOf, quantileMs } from '../guard/latency.js'
+import type { Upstream } from '../upstreams/upstream.js'
+import { compareAnswers } from './compare.js'
+
+export interface ShadowOptions {
+  /** Bodies up to this are mirrored (they are buffered anyway); larger ones are not. */
+  maxBodyBytes: number
+  timeout: number
+  connections: number
+  maxInflight: number
+  tolerance: number
+  /** How many recent disagreements to keep, and how much of each body. */
+  keepDisagreements: number
+  captureBytes: number
+}
+
+export interface Disagreement {
+  at: string
+  path: string
+  input: string
+  active: { colour: Colour, status: number, body: string }
+  standby: { colour: Colour, status: number, body: string }
+}
+
+type Result = 'agreed' | 'disagreed' | 'standby_error' | 'dropped'
+
+class Latency {
+  readonly counts = new Float64Array(LATENCY_BUCKETS)
+  total = 0
+  add (ms: number): void {
+    this.counts[bucketOf(ms)]!++
+    this.total++
+  }
+
+  figures (): { p50Ms: number | null, p99Ms: number | null } {
+    return { p50Ms: quantileMs(this.counts, this.total, 0.5), p99Ms: quantileMs(this.counts, this.total, 0.99) }
+  }
+}
+
+function text (bytes: Buffer, cap: number): string {
+  const s = bytes.subarray(0, cap).toString('utf8')
+  return bytes.length > cap ? `${s}... (${bytes.length} bytes)` : s
+}
+
+/** Collects up to `cap` bytes of a stream, counting the rest. */
+function collect (chunks: Buffer[], chunk: Buffer, held: number, cap: number): number {
+  if (held < cap) chunks.push(held + chunk.length > cap ? chunk.subarray(0, cap - held) : chunk)
+  return held + chunk.length
+}
+
+/**
+ * Mirrors a share of live requests to the standby colour and compares the two answers. It has
+ * its own small pools, its own timeout and a bound on requests in flight (past it, mirrors are
+ * dropped and counted): the client's answer never waits for the shadow.
+ */
+export class Shadow {
+  percent = 0
+  mirrored = 0
+  compared = 0
+  agreed = 0
+  disagreed = 0
+  standbyErrors = 0
+  dropped = 0
+  readonly disagreements: Disagreement[] = []
+  readonly #latency = { active: new Latency(), standby: new Latency() }
+  readonly #pools: Record<Colour, Pool>
+  readonly #options: ShadowOptions
+  readonly #results: Counter<'result'>
+  #inflight = 0
+
+  constructor (upstreams: Record<Colour, Upstream>, registry: Registry, options: ShadowOptions) {
+    this.#options = options
+    const pool = (u: Upstream): Pool => new Pool(new URL(u.url).origin, { connections: options.connections, pipelining: 1 })
+    this.#pools = { blue: pool(upstreams.blue), green: pool(upstreams.green) }
+    this.#results = new Counter({ name: 'switchyard_shadow_requests_total', help: 'Mirrored requests by result', labelNames: ['result'] as const, registers: [registry] })
+    for (const r of ['agreed', 'disagreed', 'standby_error', 'dropped']) this.#results.labels(r).inc(0)
+    const self = this
+    new Gauge({
+      name: 'switchyard_shadow_agreement_ratio',
+      help: 'Share of compared mirrored requests whose answers agreed',
+      registers: [registry],
+      collect () { this.set(self.compared === 0 ? 0 : self.agreed / self.compared) }
+    })
+  }
+
+  /**
+   * Starts a mirror of this request to `to` if the dice say so, and returns the writable the live
+   * answer should go through (it passes everything to `res` and keeps a copy to compare), or null.
+   */
+  mirror (req: IncomingMessage, body: Buffer | null, headers: Record<string, string | string[]>, to: Colour, path: string, started: number, random: number): ShadowRun | null {
+    if (this.percent <= 0 || random * 100 >= this.percent) return null
+    if (body !== null && body.length > this.#options.maxBodyBytes) return null
+    this.mirrored++
+    if (this.#inflight >= this.#options.maxInflight) {
+      this.dropped++
+      this.#results.labels('dropped').inc()
+      return null
+    }
+    this.#inflight++
+    const run = new ShadowRun(this, req, body, to, started)
+    const options: Dispatcher.RequestOptions = {
+      method: req.method as Dispatcher.HttpMethod,
+      path,
+      headers,
+      body,
+      headersTimeout: this.#options.timeout,
+      bodyTimeout: this.#options.timeout,
+      signal: AbortSignal.timeout(this.#options.timeout)
+    }
+    this.#pools[to].request(options).then(async (answer) => {
+      const chunks: Buffer[] = []
+      let held = 0
+      for await (const chunk of answer.body) held = collect(chunks, chunk as Buffer, held, this.#options.captureBytes)
+      run.standby(answer.statusCode, Buffer.concat(chunks), performance.now() - started)
+    }, () => run.standby(0, Buffer.alloc(0), performance.now() - started))
+    return run
+  }
+
+  /** A run's two answers are in (or the live one failed). */
+  settle (run: ShadowRun): void {
+    this.#inflight--
+    if (run.liveStatus === null) return
+    if (run.standbyStatus === 0 || run.standbyStatus >= 500) {
+      this.standbyErrors++
+      this.#results.labels('standby_error').inc()
+      return
+    }
+    this.#latency.active.add(run.liveMs)
+    this.#latency.standby.add(run.standbyMs)
+    this.compared++
+    const verdict = run.liveStatus === run.standbyStatus ? compareAnswers(run.liveBody, run.standbyBody, this.#options.tolerance) : 'disagreed'
+    this.#count(verdict)
+    if (verdict === 'disagreed') this.#keep(run)
+  }
+
+  #count (result: Result): void {
+    if (result === 'agreed') this.agreed++
+    else this.disagreed++
+    this.#results.labels(result).inc()
+  }
+
+  #keep (run: ShadowRun): void {
+    const cap = this.#options.captureBytes
+    this.disagreements.push({
+      at: new Date().toISOString(),
+      path: run.path,
+      input: run.input === null ? '' : text(run.input, cap),
+      active: { colour: run.liveColour, status: run.liveStatus as number, body: text(run.liveBody, cap) },
+      standby: { colour: run.to, status: run.standbyStatus, body: text(run.standbyBody, cap) }
+    })
+    if (this.disagreements.length > this.#options.keepDisagreements) this.disagreements.shift()
+  }
+
+  get captureBytes (): number {
+    return this.#options.captureBytes
+  }
+
+  report (): Record<string, unknown> {
+    return {
+      percent: this.percent,
+      mirrored: this.mirrored,
+      compared: this.compared,
+      agreed: this.agreed,
+      disagreed: this.disagreed,
+      standbyErrors: this.standbyErrors,
+      dropped: this.dropped,
+      agreement: this.compared === 0 ? null : this.agreed / this.compared,
+      standbyErrorRate: this.mirrored === 0 ? null : this.standbyErrors / this.mirrored,
+      latency: { active: this.#latency.active.figures(), standby: this.#latency.standby.figures() },
+      disagreements: this.disagreements
+    }
+  }
+
+  /** Forgets the evidence: a new percent, or a new pair of colours, starts a new comparison. */
+  reset (): void {
+    this.mirrored = this.compared = this.agreed = this.disagreed = this.standbyErrors = this.dropped = 0
+    this.disagreements.length = 0
+    this.#latency.active = new Latency()
+    this.#latency.standby = new Latency()
+  }
+
+  async close (): Promise<void> {
+    await Promise.all([this.#pools.blue.destroy(), this.#pools.green.destroy()])
+  }
+}
+
+/** One mirrored request: waits for both answers, then hands them to the shadow. */
+export class ShadowRun {
+  readonly path: string
+  readonly input: Buffer | null
+  readonly to: Colour
+  liveColour: Colour
+  liveStatus: number | null = null
+  liveBody: Buffer = Buffer.alloc(0)
+  liveMs = 0
+  standbyStatus = -1
+  standbyBody: Buffer = Buffer.alloc(0)
+  standbyMs = 0
+  #pending = 2
+  readonly #shadow: Shadow
+  readonly #started: number
+
+  constructor (shadow: Shadow, req: IncomingMessage, body: Buffer | null, to: Colour, started: number) {
+    this.#shadow = shadow
+    this.path = req.url as string
+    this.input = body
+    this.to = to
+    this.liveColour = to === 'blue' ? 'green' : 'blue'
+    this.#started = started
+  }
+
+  standby (status: number, body: Buffer, ms: number): void {
+    this.standbyStatus = status
+    this.standbyBody = body
+    this.standbyMs = ms
+    this.#done()
+  }
+
+  /** The live answer goes through this on its way to the client; a copy is kept to compare. */
+  capture (res: ServerResponse, status: number): Writable {
+    const chunks: Buffer[] = []
+    let held = 0
+    const cap = this.#shadow.captureBytes
+    const writable = new Writable({
+      write: (chunk: Buffer, _encoding, callback) => {
+        held = collect(chunks, chunk, held, cap)
+        if (res.write(chunk)) callback()
+        else res.once('drain', callback)
+      },
+      final: (callback) => {
+        res.end()
+        this.liveStatus = status
+        this.liveBody = Buffer.concat(chunks)
+        this.liveMs = performance.now() - this.#started
+        this.#done()
+        callback()
+      },
+      destroy: (err, callback) => {
+        if (err !== null) res.destroy()
+        if (this.liveStatus === null) this.#done()
+        callback(err)
+      }
+    })
+    return writable
+  }
+
+  /** The live request failed before answering: nothing to compare. */
+  liveFailed (): void {
+    if (this.liveStatus === null && this.#pending === 2) this.#done()
+  }
+
+  #done (): void {
+    if (--this.#pending === 0) this.#shadow.settle(this)
+  }
+}
