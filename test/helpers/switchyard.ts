@@ -31,7 +31,8 @@ export async function startSwitchyard (t: Test, options: StartOptions): Promise<
       '--admin.port', '0',
       '--upstreams.blue.url', options.blue,
       '--upstreams.green.url', options.green,
-      '--health.interval', '200ms', '--health.timeout', '150ms',
+      // Generous probe timeout: tests run in parallel on 2 cores, and a slow probe must not fail a switch.
+      '--health.interval', '1s', '--health.timeout', '800ms',
       '--state.store', 'memory',
       '--log.level', 'info',
       ...(options.args ?? [])

@@ -126,7 +126,7 @@ t.test('a token is required for mutations when one is set', async (t) => {
 t.test('healthz, readyz and metrics', async (t) => {
   const blue = await startModelServer(t, { model: 'logistic', version: 'v1' })
   const green = await startModelServer(t, { model: 'forest', version: 'v2' })
-  const sy = await startSwitchyard(t, { blue: blue.url, green: green.url, args: ['--health.interval', '100ms', '--health.timeout', '50ms', '--health.healthyThreshold', '1', '--health.unhealthyThreshold', '1'] })
+  const sy = await startSwitchyard(t, { blue: blue.url, green: green.url, args: ['--health.interval', '300ms', '--health.timeout', '250ms', '--health.healthyThreshold', '1', '--health.unhealthyThreshold', '1'] })
   t.equal((await sy.admin('GET', '/healthz')).status, 200)
   const ready = await sy.admin('GET', '/readyz')
   t.equal(ready.status, 200)

@@ -19,7 +19,7 @@ t.test('switchyard serve stops gracefully on SIGTERM', async (t) => {
     'listen: { host: 127.0.0.1, port: 0 }',
     'admin: { host: 127.0.0.1, port: 0 }',
     `upstreams: { blue: { url: "${blue.url}" }, green: { url: "${green.url}" } }`,
-    'health: { interval: 100ms, timeout: 50ms }',
+    'health: { interval: 1s, timeout: 800ms }',
     `state: { store: file, path: "${join(dir, 'state.json')}" }`
   ].join('\n'))
 

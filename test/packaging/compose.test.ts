@@ -166,6 +166,26 @@ function scrapeJob (name: string): Mapping {
 
 // ---- processes --------------------------------------------------------------------------------
 
+// Every wait is bounded well inside tap's 180 s per file, so a hang fails the test and the
+// teardowns run (a tap timeout kills this process and would orphan the children).
+const START_MS = 45_000
+const STEP_MS = 10_000
+
+/** `promise`, or a rejection naming `what` after `ms`. */
+async function within<T> (promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const expired = new Promise<never>((_resolve, reject) => { timer = setTimeout(() => reject(new Error(`${what}: nothing after ${ms} ms`)), ms) })
+  try {
+    return await Promise.race([promise, expired])
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
+const running = new Set<ChildProcess>()
+// A last resort for an exit that skips the teardowns.
+process.once('exit', () => { for (const child of running) child.kill('SIGKILL') })
+
 interface Child {
   readonly name: string
   readonly process: ChildProcess
@@ -185,6 +205,7 @@ function loaderArgs (): string[] {
 function runSwitchyard (t: Test, name: string, args: readonly string[], env: Readonly<Record<string, string>>, cwd: string): Child {
   const inherited = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('SWITCHYARD_')))
   const child = spawn(process.execPath, [...loaderArgs(), RUN_TS, ...args], { cwd, env: { ...inherited, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+  running.add(child)
   let output = ''
   const lines: Mapping[] = []
   const waiters = new Set<() => void>()
@@ -205,6 +226,7 @@ function runSwitchyard (t: Test, name: string, args: readonly string[], env: Rea
   const exit = new Promise<number | null>((resolve) => {
     const ended = (code: number | null): void => {
       finished = true
+      running.delete(child)
       resolve(code)
       for (const wake of waiters) wake()
     }
@@ -223,7 +245,7 @@ function runSwitchyard (t: Test, name: string, args: readonly string[], env: Rea
     clearTimeout(timer)
   })
 
-  const line = (match: (line: Mapping) => boolean, what: string, timeoutMs = 60_000): Promise<Mapping> =>
+  const line = (match: (line: Mapping) => boolean, what: string, timeoutMs = START_MS): Promise<Mapping> =>
     new Promise((resolve, reject) => {
       const check = (): void => {
         const found = lines.find(match)
@@ -250,15 +272,22 @@ async function runHealthcheck (command: readonly string[], env: Readonly<Record<
   const [program, ...args] = command
   if (program !== 'node') throw new Error(`health check runs ${String(program)}, not node`)
   const child = spawn(process.execPath, args, { env: { PATH: process.env.PATH ?? '', ...env }, stdio: 'ignore' })
-  return new Promise((resolve, reject) => {
+  const exit = new Promise<number | null>((resolve, reject) => {
     child.once('exit', (code) => resolve(code))
     child.once('error', reject)
   })
+  try {
+    return await within(exit, STEP_MS, 'health check')
+  } finally {
+    child.kill('SIGKILL')
+  }
 }
 
 async function http (method: 'GET' | 'POST', url: string, body?: string, headers: Record<string, string> = {}): Promise<{ status: number, headers: Record<string, unknown>, body: string }> {
   const res = await request(url, {
     method,
+    headersTimeout: STEP_MS,
+    bodyTimeout: STEP_MS,
     headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
     body: body ?? null
   })
@@ -431,7 +460,7 @@ t.test('the compose services run as plain processes: blue answers, a switch move
   if (blue === undefined || green === undefined) throw new Error('model servers did not start')
 
   // Health probes run every interval; the switch below probes green itself.
-  await sy.line((l) => l.msg === 'upstream health changed' && l.colour === 'blue' && l.healthy === true, 'blue healthy', 30_000)
+  await sy.line((l) => l.msg === 'upstream health changed' && l.colour === 'blue' && l.healthy === true, 'blue healthy', STEP_MS)
 
   const first = await http('POST', `${proxy}/invocations`, IRIS_SETOSA)
   t.equal(first.status, 200, 'a prediction through switchyard')
@@ -470,7 +499,7 @@ t.test('the compose services run as plain processes: blue answers, a switch move
   // `docker stop` sends SIGTERM: each process stops gracefully and exits 0.
   for (const child of [sy, blue.child, green.child]) {
     child.process.kill('SIGTERM')
-    t.equal(await child.exit, 0, `${child.name} exits 0 on SIGTERM`)
+    t.equal(await within(child.exit, STEP_MS, `${child.name} stopping`), 0, `${child.name} exits 0 on SIGTERM`)
   }
   t.match(sy.output(), /"msg":"stopped"/)
   t.equal(await runHealthcheck(healthcheck().command, { SWITCHYARD_ADMIN_PORT: adminPort }), 1, 'the health check fails once serve is gone')
@@ -482,6 +511,6 @@ t.test('the compose environment without a token: switchyard refuses to expose th
   delete env.SWITCHYARD_ADMIN_TOKEN
   // Ports 0 and memory state: it must fail before it binds or writes anything.
   const sy = runSwitchyard(t, 'switchyard', ['serve'], { ...env, SWITCHYARD_LISTEN_PORT: '0', SWITCHYARD_ADMIN_PORT: '0', SWITCHYARD_STATE_STORE: 'memory' }, cwd)
-  t.equal(await sy.exit, 1)
+  t.equal(await within(sy.exit, START_MS, 'switchyard without a token'), 1, 'it exits 1 instead of listening')
   t.match(sy.output(), /admin\.host is 0\.0\.0\.0.*set SWITCHYARD_ADMIN_TOKEN/)
 })
