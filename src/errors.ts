@@ -59,9 +59,12 @@ export const VERSION_CONFLICT = createError('SW_ERR_VERSION_CONFLICT', 'expected
 export const NO_PREVIOUS = createError('SW_ERR_NO_PREVIOUS', 'there is no previous colour to roll back to', 409)
 export const TARGET_UNHEALTHY = createError('SW_ERR_TARGET_UNHEALTHY', 'colour %s is not healthy: %s (use "force": true to switch anyway)', 503)
 export const SHUTTING_DOWN = createError('SW_ERR_SHUTTING_DOWN', 'switchyard is shutting down', 503)
-export const STATE_UNAVAILABLE = createError('SW_ERR_STATE_UNAVAILABLE', 'the shared state cannot be changed: Redis at %s is unreachable (%s). %s', 503)
+export const STATE_UNAVAILABLE = createError('SW_ERR_STATE_UNAVAILABLE', 'the shared state cannot be changed: Redis at %s %s. %s', 503)
 export const PROGRESSION_RUNNING = createError('SW_ERR_PROGRESSION_RUNNING', 'a progressive switch to %s is running (weight %d%%): POST /admin/abort first', 409)
 export const GATE_FAILED = createError('SW_ERR_GATE_FAILED', 'the promotion gate refused the switch: %s (use "force": true to switch anyway)', 412)
+export const SMOKE_FAILED = createError('SW_ERR_SMOKE_FAILED', 'colour %s failed the smoke test: %s (use "force": true to switch anyway)', 412)
+export const REGISTRY_NOT_CONFIGURED = createError('SW_ERR_REGISTRY_NOT_CONFIGURED', 'no model registry is configured (set registry.mlflow.trackingUri and registry.mlflow.name)', 409)
+export const REGISTRY_SYNC_FAILED = createError('SW_ERR_REGISTRY_SYNC_FAILED', 'the registry alias could not be set: %s', 502)
 export const PREVIEW_UNAUTHORIZED = createError('SW_ERR_PREVIEW_UNAUTHORIZED', 'a preview request must carry the admin token', 401)
 export const INTERNAL = createError('SW_ERR_INTERNAL', 'internal error: %s', 500)
 

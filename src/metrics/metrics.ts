@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram, collectDefaultMetrics, type Registry } from 'prom-client'
 import { COLOURS, type Colour } from '../colour.js'
+import { NOTIFY_EVENTS } from '../config/schema.js'
 
 export const OUTCOMES = ['ok', 'client_error', 'server_error', 'connection_error', 'timeout', 'shielded'] as const
 export type Outcome = typeof OUTCOMES[number]
@@ -12,6 +13,8 @@ export interface MetricSources {
   version: () => number
   inflight: (colour: Colour) => number
   healthy: (colour: Colour) => boolean | null
+  /** False while a shared state store (Redis) is out of reach; absent: always in sync. */
+  synced?: () => boolean
 }
 
 type Bound<T> = Record<Colour, T>
@@ -22,6 +25,8 @@ export interface Metrics {
   duration: Bound<{ observe: (seconds: number) => void }>
   switches: Counter<'by'>
   rollbacks: Counter<'reason'>
+  /** Webhook deliveries given up on (after the retries, or dropped because the queue was full). */
+  webhookFailures: Counter<'event'>
 }
 
 /** Every metric, registered in the registry passed in (never the global one), labels bound once. */
@@ -81,6 +86,14 @@ export function createMetrics (registry: Registry, sources: MetricSources, optio
       this.set(sources.version())
     }
   })
+  new Gauge({
+    name: 'switchyard_state_synced',
+    help: '1 when this replica holds the newest shared state (always, for the file and memory stores), 0 while it cannot reach Redis',
+    registers,
+    collect () {
+      this.set(sources.synced === undefined || sources.synced() ? 1 : 0)
+    }
+  })
   const switches = new Counter({
     name: 'switchyard_switches_total',
     help: 'Changes of the active colour, by who made them',
@@ -93,6 +106,14 @@ export function createMetrics (registry: Registry, sources: MetricSources, optio
     labelNames: ['reason'] as const,
     registers
   })
+
+  const webhookFailures = new Counter({
+    name: 'switchyard_webhook_failures_total',
+    help: 'Webhook deliveries given up on (after the retries, or dropped with the queue full), by event',
+    labelNames: ['event'] as const,
+    registers
+  })
+  for (const event of NOTIFY_EVENTS) webhookFailures.labels(event).inc(0)
 
   const bindOutcomes = (colour: Colour): Record<Outcome, { inc: () => void }> => {
     const out = {} as Record<Outcome, { inc: () => void }>
@@ -107,6 +128,7 @@ export function createMetrics (registry: Registry, sources: MetricSources, optio
     requests: { blue: bindOutcomes('blue'), green: bindOutcomes('green') },
     duration: { blue: durationSeconds.labels('blue'), green: durationSeconds.labels('green') },
     switches,
-    rollbacks
+    rollbacks,
+    webhookFailures
   }
 }

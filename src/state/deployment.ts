@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events'
 import type { Colour } from '../colour.js'
 import { NO_PREVIOUS, VERSION_CONFLICT } from '../errors.js'
 import { applyChange, initialState, phaseAt, type ChangeRequest } from './transition.js'
-import type { DeploymentState, StateStore } from './types.js'
+import type { DeploymentState, Replica, StateStore } from './types.js'
 
 export interface ChangeOptions {
   reason: string
@@ -21,22 +21,29 @@ export interface ChangeResult {
   state: DeploymentState
 }
 
+/** 'local': made through this process (admin API, CLI, guard); 'adopted': made by another replica. */
+export type ChangeSource = 'local' | 'adopted'
+
 export interface DeploymentEvents {
-  change: [state: DeploymentState, previous: DeploymentState]
+  change: [state: DeploymentState, previous: DeploymentState, source: ChangeSource]
 }
 
 /**
  * Owns the deployment state of this process. Reads are synchronous (`active` is read once per
  * proxied request); changes are serialised, committed to the store first, then applied and
- * announced, so the request path never waits on the store.
+ * announced, so the request path never waits on the store. With a shared store, states saved by
+ * other replicas arrive through adopt().
  */
-export class Deployment extends EventEmitter<DeploymentEvents> {
+export class Deployment extends EventEmitter<DeploymentEvents> implements Replica {
   readonly store: StateStore
   #state: DeploymentState
   #queue: Promise<unknown> = Promise.resolve()
   readonly #historyLimit: number
   readonly #bakeMs: number
   readonly #now: () => Date
+  /** The version of the change being committed, and a state from elsewhere that arrived meanwhile. */
+  #pending: number | null = null
+  #deferred: DeploymentState | null = null
 
   /** The colour new requests go to. A plain field: the hot path reads it on every request. */
   active: Colour
@@ -51,15 +58,28 @@ export class Deployment extends EventEmitter<DeploymentEvents> {
     this.#now = now
   }
 
-  /** Loads the saved state, or saves the initial one when there is none. */
+  /**
+   * Loads the saved state, or saves the initial one when there is none, then follows the
+   * changes other replicas save when the store is shared.
+   */
   static async open (store: StateStore, options: { initial: Colour, historyLimit: number, bakeMs?: number, now?: () => Date }): Promise<Deployment> {
     const now = options.now ?? (() => new Date())
     let state = await store.load()
     if (state === null) {
-      state = initialState(options.initial, now())
-      await store.commit(state, null)
+      const initial = initialState(options.initial, now())
+      try {
+        await store.commit(initial, null)
+        state = initial
+      } catch (err) {
+        // Replicas starting together on an empty shared store: one saves its initial state, the others use it.
+        if (!VERSION_CONFLICT.is(err)) throw err
+        state = await store.load()
+        if (state === null) throw err
+      }
     }
-    return new Deployment(store, state, { historyLimit: options.historyLimit, bakeMs: options.bakeMs ?? 0 }, now)
+    const deployment = new Deployment(store, state, { historyLimit: options.historyLimit, bakeMs: options.bakeMs ?? 0 }, now)
+    store.watch?.(deployment)
+    return deployment
   }
 
   /** The state, with its phase as of now (the bake ends by the clock, not by a write). */
@@ -81,18 +101,59 @@ export class Deployment extends EventEmitter<DeploymentEvents> {
     })
   }
 
-  async #change (change: ChangeRequest, expectedVersion: number | undefined): Promise<ChangeResult> {
+  /**
+   * Applies a state another replica saved (it came from a shared store), if it is newer than
+   * the one held: the same 'change' event follows, so the guard, logs and metrics see it.
+   */
+  adopt (state: DeploymentState): boolean {
+    if (this.#pending !== null && state.version <= this.#pending) {
+      // Likely this replica's own change, handed back before its commit returned: whether it is
+      // ours or a rival's that won is known when the commit returns, so it waits until then.
+      if (this.#deferred === null || state.version > this.#deferred.version) this.#deferred = state
+      return false
+    }
+    return this.#apply(state, 'adopted')
+  }
+
+  #apply (state: DeploymentState, source: ChangeSource): boolean {
+    const before = this.state
+    if (state.version <= before.version) return false
+    this.#state = state
+    this.active = state.active
+    this.emit('change', state, before, source)
+    return true
+  }
+
+  async #change (change: ChangeRequest, expectedVersion: number | undefined, retry = true): Promise<ChangeResult> {
     const current = this.state
     if (expectedVersion !== undefined && expectedVersion !== current.version) {
       throw VERSION_CONFLICT(expectedVersion, current.version)
     }
     const next = applyChange(current, change, this.#now(), this.#historyLimit)
     if (next === null) return { changed: false, state: current }
-    await this.store.commit(next, current.version)
-    this.#state = next
-    this.active = next.active
-    this.emit('change', next, current)
+    this.#pending = next.version
+    try {
+      await this.store.commit(next, current.version)
+    } catch (err) {
+      this.#settle(null)
+      // A shared store moved on before this replica heard of it. A caller that named no version
+      // meant "whatever it is now": catch up once and apply the change to the newest state.
+      if (!retry || expectedVersion !== undefined || this.store.watch === undefined || !VERSION_CONFLICT.is(err)) throw err
+      const newest = await this.store.load()
+      if (newest !== null) this.adopt(newest)
+      return this.#change(change, undefined, false)
+    }
+    this.#settle(next)
     return { changed: true, state: next }
+  }
+
+  /** The commit returned: apply this replica's change if it was saved, then what arrived meanwhile. */
+  #settle (committed: DeploymentState | null): void {
+    this.#pending = null
+    if (committed !== null) this.#apply(committed, 'local')
+    const deferred = this.#deferred
+    this.#deferred = null
+    if (deferred !== null) this.#apply(deferred, 'adopted')
   }
 
   #serialise<T> (task: () => Promise<T>): Promise<T> {

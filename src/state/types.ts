@@ -33,6 +33,13 @@ export interface DeploymentState {
   history: HistoryEntry[]
 }
 
+/** What a shared store needs of the process it serves: the state it holds, and a way to hand it a newer one. */
+export interface Replica {
+  readonly state: DeploymentState
+  /** Applies a state saved by another replica if it is newer than the one held; true when applied at once. */
+  adopt (state: DeploymentState): boolean
+}
+
 export interface StateStore {
   readonly kind: string
   /** The saved state, or null when nothing was ever saved. Throws STATE_CORRUPT on unusable data. */
@@ -40,4 +47,11 @@ export interface StateStore {
   /** Saves `next` only if the saved version is still `expectedVersion` (null: nothing saved yet). */
   commit (next: DeploymentState, expectedVersion: number | null): Promise<void>
   close (): Promise<void>
+  /**
+   * Shared stores only (memory and file stores leave these out): follow the changes other
+   * replicas save, handing each newer state to `replica.adopt`.
+   */
+  watch? (replica: Replica): void
+  /** Shared stores only: false while this replica cannot tell that it holds the newest state. */
+  readonly synced?: boolean
 }

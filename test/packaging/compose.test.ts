@@ -16,6 +16,9 @@
 //   SWITCHYARD_UPSTREAMS_<C>_URL           http://<service>:<port> -> http://127.0.0.1:<that process's port>
 //   SWITCHYARD_STATE_PATH                  /app/data/... (the named volume) -> <testdir>/data/...
 //   ${SWITCHYARD_ADMIN_TOKEN:?...}         -> interpolated as compose does, from a test token
+//   the redis profile's redis service      -> a redis-server on a free port (test/helpers/redis.ts)
+//   SWITCHYARD_STATE_REDIS_URL             redis://redis:6379 -> redis://127.0.0.1:<that port>
+//   switchyard-a/-b's named volumes        -> a directory each
 import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
 import { join, posix } from 'node:path'
@@ -26,6 +29,7 @@ import { parse } from 'yaml'
 import { leafForEnv } from '../../src/config/keys.js'
 import { loadConfigWithWarnings } from '../../src/config/load.js'
 import { DEFAULTS } from '../../src/config/schema.js'
+import { replicaDir, startRedis } from '../helpers/redis.js'
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 const RUN_TS = join(ROOT, 'src/cli/run.ts')
@@ -95,6 +99,10 @@ function environment (name: string): Record<string, string> {
   const env = mapping(service(name).environment ?? {}, `services.${name}.environment`)
   return Object.fromEntries(Object.entries(env).map(([key, value]) => [key, text(value, `services.${name}.environment.${key}`)]))
 }
+
+/** The services of `docker compose --profile redis up`, beside the four above. */
+const REDIS_PROFILE = ['redis', 'switchyard-a', 'switchyard-b']
+const REPLICAS = ['switchyard-a', 'switchyard-b']
 
 /** `--flag value` pairs of a model-server command. */
 function flags (command: readonly string[]): Map<string, string> {
@@ -297,8 +305,9 @@ async function http (method: 'GET' | 'POST', url: string, body?: string, headers
 // ---- the tests ----------------------------------------------------------------------------------
 
 t.test('docker-compose.yml: services, ports, token, volume', async (t) => {
-  t.same(Object.keys(SERVICES).sort(), ['blue', 'green', 'prometheus', 'switchyard'], 'the four services (redis comes later, as a profile)')
-  t.match(read('docker-compose.yml'), /^\s*#.*profiles: \["redis"\]/m, 'the place for the redis profile is marked')
+  const profiled = (name: string): boolean => service(name).profiles !== undefined
+  t.same(Object.keys(SERVICES).filter((name) => !profiled(name)).sort(), ['blue', 'green', 'prometheus', 'switchyard'], 'the four services `docker compose up` starts')
+  t.same(Object.keys(SERVICES).filter(profiled).sort(), REDIS_PROFILE, 'and the redis profile\'s three')
 
   for (const name of ['blue', 'green', 'switchyard']) {
     t.equal(service(name).build, '.', `${name} is built from this repo's Dockerfile`)
@@ -503,6 +512,118 @@ t.test('the compose services run as plain processes: blue answers, a switch move
   }
   t.match(sy.output(), /"msg":"stopped"/)
   t.equal(await runHealthcheck(healthcheck().command, { SWITCHYARD_ADMIN_PORT: adminPort }), 1, 'the health check fails once serve is gone')
+})
+
+t.test('docker-compose.yml, the redis profile: Redis and two replicas sharing their state', async (t) => {
+  const redis = service('redis')
+  t.match(redis.image, /^redis:\d+\.\d+\.\d+-bookworm$/, 'redis is pinned to a release')
+  t.same(redis.profiles, ['redis'])
+  t.notOk('ports' in redis, 'redis is not published on the host')
+  t.same(redis.expose, ['6379'])
+  const redisOrigin = `redis://redis:${strings(redis.expose, 'redis.expose')[0] as string}`
+  t.same(strings(mapping(redis.healthcheck, 'redis.healthcheck').test, 'redis.healthcheck.test'), ['CMD', 'redis-cli', 'ping'])
+  const redisVolume = strings(redis.volumes, 'redis.volumes')[0]?.split(':')[0] ?? ''
+  t.ok(Object.hasOwn(mapping(COMPOSE.volumes, 'volumes'), redisVolume), `${redisVolume} is declared under volumes:`)
+
+  const single = environment('switchyard')
+  const published = new Set(strings(service('switchyard').ports, 'switchyard.ports').map((spec) => portMapping(spec).published))
+  const dataVolumes = new Set<string>(['switchyard-data'])
+  for (const name of REPLICAS) {
+    const replica = service(name)
+    t.same(replica.profiles, ['redis'], `${name} is in the redis profile`)
+    t.equal(replica.build, '.', `${name} is built from this repo's Dockerfile`)
+    t.equal(replica.image, service('switchyard').image, `${name} uses the one switchyard image`)
+    t.same(replica.command, ['serve'])
+    const env = environment(name)
+    for (const key of Object.keys(env)) t.ok(leafForEnv(key), `${name}: ${key} is a switchyard setting`)
+    t.match(env, { SWITCHYARD_STATE_STORE: 'redis', SWITCHYARD_STATE_REDIS_URL: redisOrigin, SWITCHYARD_STATE_REDIS_KEY: 'switchyard' }, `${name} keeps its state in the redis service`)
+    const { SWITCHYARD_STATE_REDIS_URL: _url, SWITCHYARD_STATE_REDIS_KEY: _key, ...rest } = env
+    t.same(rest, { ...single, SWITCHYARD_STATE_STORE: 'redis' }, `${name}: otherwise the same settings as switchyard (upstreams, token, listeners, state.path)`)
+
+    const cwd = t.testdir({ config: { 'default.yaml': read('config/default.yaml') } })
+    const loaded = loadConfigWithWarnings({ cwd, env, args: [] })
+    t.same(loaded.warnings, [], `${name}: no variable is ignored`)
+    t.match(loaded.config.state, { store: 'redis', path: '/app/data/state.json', redis: { url: 'redis://redis:6379', key: 'switchyard', startOffline: true } })
+
+    const ports = strings(replica.ports, `${name}.ports`).map(portMapping)
+    const proxy = ports.find((p) => p.target === env.SWITCHYARD_LISTEN_PORT)
+    const admin = ports.find((p) => p.target === env.SWITCHYARD_ADMIN_PORT)
+    t.equal(proxy?.ip, undefined, `${name}'s endpoint is published`)
+    t.equal(admin?.ip, '127.0.0.1', `${name}'s admin API on host loopback only`)
+    for (const port of [proxy, admin]) {
+      t.notOk(published.has(port?.published ?? ''), `${name}: host port ${String(port?.published)} is its own`)
+      published.add(port?.published ?? '')
+    }
+    const data = strings(replica.volumes, `${name}.volumes`).map((spec) => spec.split(':')).find(([, target]) => target === '/app/data')
+    const volume = data?.[0] ?? ''
+    t.notOk(dataVolumes.has(volume), `${name} keeps its last-known state file on a volume of its own (${volume})`)
+    dataVolumes.add(volume)
+    t.ok(Object.hasOwn(mapping(COMPOSE.volumes, 'volumes'), volume), `${volume} is declared under volumes:`)
+    t.match(replica.depends_on, { redis: { condition: 'service_healthy' }, blue: {}, green: {} }, `${name} starts once redis answers`)
+    t.equal(replica.stop_grace_period, service('switchyard').stop_grace_period)
+  }
+})
+
+t.test('the redis profile as plain processes: a switch through one replica moves traffic on both', async (t) => {
+  const redis = await startRedis(t)
+  const imageEnv = Object.fromEntries(runtime('ENV').map((i) => i.args.split('=') as [string, string]))
+  const modelsDir = replicaDir(t)
+
+  const models = new Map<string, { child: Child, url: string, composeOrigin: string, version: string }>()
+  await Promise.all(['blue', 'green'].map(async (name) => {
+    const command = strings(service(name).command, `${name}.command`)
+    const given = flags(command)
+    const args = command.map((arg, i) => command[i - 1] === '--host' ? '127.0.0.1' : command[i - 1] === '--port' ? '0' : arg)
+    const child = runSwitchyard(t, name, args, imageEnv, modelsDir)
+    const listening = await child.line((l) => l.msg === 'model server listening', 'model server listening', START_MS)
+    models.set(name, { child, url: text(listening.url, 'url'), composeOrigin: `http://${name}:${given.get('port') as string}`, version: given.get('version') as string })
+  }))
+  const redisOrigin = `redis://redis:${strings(service('redis').expose, 'redis.expose')[0] as string}`
+
+  const replicas: Array<{ child: Child, proxy: string, admin: string, env: Record<string, string> }> = []
+  // One after the other, as compose would start them once redis is healthy.
+  for (const name of REPLICAS) {
+    const cwd = replicaDir(t)
+    const env: Record<string, string> = { ...imageEnv }
+    for (const [key, value] of Object.entries(environment(name))) {
+      const model = [...models.values()].find((m) => m.composeOrigin === value)
+      if (model !== undefined) env[key] = model.url
+      else if (key === 'SWITCHYARD_STATE_REDIS_URL' && value === redisOrigin) env[key] = redis.url
+      else if (key.endsWith('_HOST') && value === '0.0.0.0') env[key] = '127.0.0.1'
+      else if (key.endsWith('_PORT')) env[key] = '0'
+      else if (key === 'SWITCHYARD_STATE_PATH') env[key] = join(cwd, 'data', posix.relative('/app/data', value))
+      else env[key] = value
+    }
+    t.equal(env.SWITCHYARD_STATE_REDIS_URL, redis.url, `${name}: the redis URL mapped to the local redis-server`)
+    const child = runSwitchyard(t, name, strings(service(name).command, `${name}.command`), env, cwd)
+    const listening = await child.line((l) => l.msg === 'switchyard listening', 'switchyard listening', START_MS)
+    t.match(listening, { active: 'blue', store: 'redis' })
+    replicas.push({ child, proxy: text(listening.proxy, 'proxy'), admin: text(listening.admin, 'admin'), env })
+  }
+  const [a, b] = replicas as [typeof replicas[0], typeof replicas[0]]
+  const blue = models.get('blue')
+  const green = models.get('green')
+  if (blue === undefined || green === undefined) throw new Error('model servers did not start')
+  for (const replica of replicas) await replica.child.line((l) => l.msg === 'in sync with the shared state in Redis', 'in sync', STEP_MS)
+
+  const before = await http('POST', `${b.proxy}/invocations`, IRIS_SETOSA)
+  t.equal(before.headers['x-model-version'], blue.version, 'b answers with blue')
+  const switched = await http('POST', `${a.admin}/admin/switch`, JSON.stringify({ to: 'green', force: true }), { authorization: `Bearer ${a.env.SWITCHYARD_ADMIN_TOKEN as string}` })
+  t.equal(switched.status, 200, 'switched through a')
+  await b.child.line((l) => l.msg === 'active colour changed' && l.to === 'green', 'b follows', STEP_MS)
+  const after = await http('POST', `${b.proxy}/invocations`, IRIS_SETOSA)
+  t.equal(after.status, 200)
+  t.equal(after.headers['x-model-version'], green.version, 'b now answers with green')
+  t.match(JSON.parse((await http('GET', `${b.admin}/admin/status`)).body), { active: 'green', version: 2, store: 'redis' })
+  const metrics = await http('GET', `${b.admin}/metrics`)
+  t.match(metrics.body, /^switchyard_state_synced 1$/m, 'b reports it is in sync')
+  const saved = JSON.parse(readFileSync(b.env.SWITCHYARD_STATE_PATH as string, 'utf8')) as Mapping
+  t.match(saved, { active: 'green', version: 2 }, 'b keeps its last-known copy where its volume is mounted')
+
+  for (const child of [...replicas.map((r) => r.child), blue.child, green.child]) {
+    child.process.kill('SIGTERM')
+    t.equal(await within(child.exit, STEP_MS, `${child.name} stopping`), 0, `${child.name} exits 0 on SIGTERM`)
+  }
 })
 
 t.test('the compose environment without a token: switchyard refuses to expose the admin API', async (t) => {
