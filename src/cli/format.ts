@@ -21,8 +21,11 @@ export function formatStatus (status: Record<string, unknown>): string {
     const marker = u.active === true ? '*' : ' '
     const probe = u.latencyMs === null || u.latencyMs === undefined ? '' : `  probe ${text(u.latencyMs)} ms`
     const error = u.lastError === null || u.lastError === undefined ? '' : `  last error: ${text(u.lastError)}`
-    lines.push(`${marker} ${colour.padEnd(6)} ${text(u.url).padEnd(28)} ${healthWord(u.healthy).padEnd(9)}  inflight ${text(u.inflight)}${probe}${error}`)
+    const kind = u.kind === undefined ? '' : `  ${text(u.kind)}${u.ready === false ? ' not ready' : ''}${u.version === null || u.version === undefined ? '' : ` version ${text(u.version)}`}`
+    lines.push(`${marker} ${colour.padEnd(6)} ${text(u.url).padEnd(28)} ${healthWord(u.healthy).padEnd(9)}  inflight ${text(u.inflight)}${probe}${kind}${error}`)
   }
+  const registry = status.registry as Record<string, unknown> | null | undefined
+  if (registry !== null && registry !== undefined) lines.push(formatRegistry(registry))
   const shadow = status.shadow as Record<string, unknown> | null | undefined
   if (shadow !== null && shadow !== undefined && (shadow.percent !== 0 || shadow.compared !== 0)) lines.push(formatShadowLine(shadow))
   const canary = status.canary as Record<string, unknown> | null | undefined
@@ -58,4 +61,23 @@ export function formatCanary (c: Record<string, unknown>): string {
 export function formatChange (result: Record<string, unknown>, verb: string): string {
   if (result.changed === false) return `${text(result.active)} is already active (version ${text(result.version)}); nothing changed`
   return `${verb}: ${text(result.previous)} -> ${text(result.active)} (version ${text(result.version)})`
+}
+
+export function formatSmoke (report: Record<string, unknown>): string {
+  const results = (report.results ?? []) as Array<Record<string, unknown>>
+  if (results.length === 0) return `smoke ${text(report.colour)}: no smoke requests configured (set smoke in the config)`
+  const width = Math.max(...results.map((r) => String(r.name).length))
+  const lines = [`smoke ${text(report.colour)}: ${text(report.passed)} of ${text(report.total)} passed`]
+  for (const r of results) {
+    const problem = r.problem === null || r.problem === undefined ? '' : `  ${text(r.problem)}`
+    lines.push(`  ${r.ok === true ? 'ok  ' : 'FAIL'}  ${String(r.name).padEnd(width)}  ${text(r.status).padStart(3)}  ${text(r.latencyMs)} ms${problem}`)
+  }
+  return lines.join('\n')
+}
+
+export function formatRegistry (r: Record<string, unknown>): string {
+  const target = `${text(r.name)}@${text(r.alias)} -> version ${text(r.version)} (${text(r.colour)})`
+  if (r.synced === true) return `registry  ${target}: synced at ${text(r.lastSyncedAt)}`
+  const retrying = r.retrying === true ? `, retrying (${text(r.attempts)} failed)` : ''
+  return `registry  ${target}: ${r.synced === false ? 'NOT synced' : 'not known yet'}${retrying}${r.lastError === null || r.lastError === undefined ? '' : `: ${text(r.lastError)}`}`
 }

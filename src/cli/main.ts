@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { parseArgs, type ParsedArgs } from './args.js'
 import { AdminApiError, AdminClient } from './client.js'
-import { formatCanary, formatChange, formatProgress, formatShadow, formatStatus } from './format.js'
+import { formatCanary, formatChange, formatProgress, formatRegistry, formatShadow, formatSmoke, formatStatus } from './format.js'
 
 export interface Io {
   out: (line: string) => void
@@ -26,6 +26,8 @@ Commands:
   shadow [<percent>] [--reset]                  mirror a share of live traffic to the standby; show agreement
   canary [<weight>]                             send a share of live traffic to the standby
   abort [--reason TEXT]                         stop a progressive switch or canary
+  smoke <blue|green>                            send the configured smoke requests to a colour now
+  registry [sync]                               show the registry alias; sync: point it at the active colour's version now
   demo                                          start two Iris model servers and a proxy
   model-server [--model logistic|forest|cart] [--version V] [--host H] [--port N]
                                                 one Iris model server speaking MLflow's protocol
@@ -54,7 +56,9 @@ const ALLOWED: Record<string, string[]> = {
   rollback: ['admin-url', 'json', 'reason', 'force'],
   shadow: ['admin-url', 'json', 'reset'],
   canary: ['admin-url', 'json'],
-  abort: ['admin-url', 'json', 'reason']
+  abort: ['admin-url', 'json', 'reason'],
+  smoke: ['admin-url', 'json'],
+  registry: ['admin-url', 'json']
 }
 
 function percentArg (args: ParsedArgs, what: string, usage: string): number | undefined {
@@ -102,6 +106,16 @@ async function adminCommand (command: string, argv: readonly string[], io: Io): 
     const weight = percentArg(args, 'weight', 'canary takes one weight: switchyard canary <0-100>')
     result = weight === undefined ? await client.get('/admin/canary') : await client.post('/admin/canary', { weight })
     line = formatCanary(result)
+  } else if (command === 'smoke') {
+    const colour = args.positionals[0]
+    if (colour === undefined || args.positionals.length > 1) throw new Error('smoke needs exactly one colour: switchyard smoke <blue|green>')
+    result = await client.post('/admin/smoke', { colour })
+    line = formatSmoke(result)
+  } else if (command === 'registry') {
+    const [action, ...more] = args.positionals
+    if (more.length > 0 || (action !== undefined && action !== 'sync')) throw new Error('usage: switchyard registry [sync]')
+    result = action === 'sync' ? await client.post('/admin/registry/sync', {}) : await client.get('/admin/registry')
+    line = formatRegistry(result)
   } else if (command === 'abort') {
     if (args.positionals.length > 0) throw new Error('abort takes no arguments')
     const reason = args.flags.get('reason')
@@ -131,6 +145,8 @@ export async function main (argv: readonly string[], io: Io = defaultIo): Promis
       case 'shadow':
       case 'canary':
       case 'abort':
+      case 'smoke':
+      case 'registry':
         return await adminCommand(command, rest, io)
       case 'serve': {
         const { serve } = await import('../main.js')

@@ -1,6 +1,7 @@
 // One setting's value, checked: first against its schema (type, range, pattern), then refined
 // (a duration or size parsed, a URL normalised). Problems name the value's origin by its label.
 import { Value } from '@sinclair/typebox/value'
+import { parseSmoke } from '../smoke/config.js'
 import type { Leaf } from './keys.js'
 import { NOTIFY_EVENTS, type NotifyEvent, type WebhookConfig } from './schema.js'
 import { show } from './problems.js'
@@ -88,6 +89,10 @@ export function checkLeaf (leaf: Leaf, value: unknown, label: string): Parsed<un
       return parseMethodList(value, label)
     case 'webhooks':
       return parseWebhooks(value, label)
+    case 'smoke':
+      return parseSmoke(value, label)
+    case 'nullableHttpUrl':
+      return value === null ? { ok: true, value: null } : parseHttpUrl(String(value), label)
     case undefined:
       return { ok: true, value }
   }

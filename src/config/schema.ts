@@ -8,11 +8,13 @@
 //   secret    (optional) never quote the value in a problem line
 import { Type, type Static, type TProperties, type TSchema } from '@sinclair/typebox'
 import type { Colour } from '../colour.js'
+import { UPSTREAM_KINDS } from '../upstreams/kinds.js'
+import type { SmokeRequest } from '../smoke/config.js'
 import { deepFreeze } from './freeze.js'
 import { DURATION_EXPECTED, SIZE_EXPECTED } from './units.js'
 import { URL_EXPECTED } from './url.js'
 
-export type Refine = 'duration' | 'positiveDuration' | 'size' | 'httpUrl' | 'offDuration' | 'offNumber' | 'offCount' | 'methodList' | 'webhooks'
+export type Refine = 'duration' | 'positiveDuration' | 'size' | 'httpUrl' | 'offDuration' | 'offNumber' | 'offCount' | 'methodList' | 'webhooks' | 'smoke' | 'nullableHttpUrl'
 
 // Every key may be left out: defaults fill the gaps and the loader reports required ones itself.
 const Section = <P extends TProperties>(properties: P) =>
@@ -69,7 +71,11 @@ const HttpUrl = (description: string) =>
 
 const Upstream = (colour: Colour) => Section({
   url: HttpUrl(`Origin of the ${colour} model server, e.g. http://127.0.0.1:900${colour === 'blue' ? 1 : 2} (required)`),
-  healthPath: OrNull(UrlPath(''), `Health probe path for ${colour}; null means health.path`)
+  healthPath: OrNull(UrlPath(''), `Health probe path for ${colour} (kinds mlflow and http); null means health.path`),
+  kind: OneOf(UPSTREAM_KINDS, `Protocol ${colour} speaks, which sets its readiness check and version: mlflow, oip, kserve-v1, torchserve or http`),
+  model: OrNull(Text(''), `Model name in ${colour}'s readiness check: kind oip (optional, adds GET /v2/models/{model}/ready) and kserve-v1 (required)`),
+  readyStatus: Count(100, 599, `Kind http: the status of GET healthPath that means ${colour} is ready`),
+  modelVersion: OrNull(Text(''), `Registry version of the model ${colour} serves; the registry alias moves to it when ${colour} becomes active`)
 })
 
 export const ConfigSchema = Section({
@@ -89,7 +95,7 @@ export const ConfigSchema = Section({
   active: OneOf(['blue', 'green'], 'Colour that takes live traffic until a switch is saved in the state'),
   health: Section({
     path: UrlPath('Path the health probes request on each upstream'),
-    interval: Duration('Time between health probes (ms, or a duration like "2s")'),
+    interval: Duration('Time between health probes (ms, or a duration like "2s"; more than 0)', 'positiveDuration'),
     timeout: Duration('Time a health probe may take; must be less than health.interval'),
     healthyThreshold: AtLeast(1, 'Passed probes in a row before an upstream counts as healthy'),
     unhealthyThreshold: AtLeast(1, 'Failed probes in a row before an upstream counts as unhealthy')
@@ -150,6 +156,22 @@ export const ConfigSchema = Section({
     timeout: Duration('Time a webhook receiver may take to answer', 'positiveDuration'),
     retries: Count(0, 10, 'Retries of a failed webhook delivery, with backoff')
   }),
+  smoke: Type.Union([Type.Array(Type.Unknown()), Type.String()], {
+    description: 'Smoke requests a colour must pass before a switch to it: a list of {name, path, contentType, body | bodyFile, expect: {status, predictions | predictionsLength}}, or a YAML file holding one (JSON in env/flags)',
+    expected: 'must be a list of {name, path, body | bodyFile, expect}, or the path of a YAML file holding one',
+    refine: 'smoke'
+  }),
+  registry: Section({
+    mlflow: Section({
+      trackingUri: Type.Union([Type.String(), Type.Null()], { description: 'MLflow tracking server whose alias follows the active colour; null: no registry sync', expected: `${URL_EXPECTED} or null`, refine: 'nullableHttpUrl' }),
+      name: OrNull(Text(''), 'Registered model name in MLflow (required with trackingUri)'),
+      alias: Text('Alias set to the active colour\'s upstreams.<colour>.modelVersion after every switch and rollback'),
+      tokenEnv: OrNull(Text(''), 'Environment variable holding the MLflow token, sent as Authorization: Bearer; null: none'),
+      retries: Count(0, 20, 'Retries of a failed alias update, with backoff'),
+      backoff: Duration('First wait before a retry; doubles each time, at most 30s', 'positiveDuration'),
+      timeout: Duration('Time the tracking server may take to answer', 'positiveDuration')
+    })
+  }),
   rollback: Section({
     enabled: Type.Boolean({ description: 'Let the guard roll back a new colour that misbehaves during the bake', expected: 'must be true or false' }),
     bake: Duration('Watch period after a switch, while the previous colour stays warm (0: no bake)'),
@@ -192,8 +214,11 @@ export interface WebhookConfig {
   readonly events: readonly NotifyEvent[]
 }
 
-/** The loaded configuration: every key present, durations in milliseconds, sizes in bytes. */
-export type Config = Resolved<ConfigInput>
+/**
+ * The loaded configuration: every key present, durations in milliseconds, sizes in bytes. The
+ * smoke list is checked into SmokeRequest objects (bodies read from their files).
+ */
+export type Config = Omit<Resolved<ConfigInput>, 'smoke'> & { readonly smoke: readonly SmokeRequest[] }
 export type UpstreamConfig = Config['upstreams'][Colour]
 
 /** Every default; upstream URLs have none, so they must be given. */
@@ -204,7 +229,10 @@ export type Defaults = Omit<Config, 'upstreams'> & {
 export const DEFAULTS: Defaults = deepFreeze({
   listen: { host: '0.0.0.0', port: 8080 },
   admin: { host: '127.0.0.1', port: 8081, token: null },
-  upstreams: { blue: { healthPath: null }, green: { healthPath: null } },
+  upstreams: {
+    blue: { healthPath: null, kind: 'mlflow', model: null, readyStatus: 200, modelVersion: null },
+    green: { healthPath: null, kind: 'mlflow', model: null, readyStatus: 200, modelVersion: null }
+  },
   active: 'blue',
   health: { path: '/ping', interval: 2000, timeout: 1000, healthyThreshold: 1, unhealthyThreshold: 2 },
   state: { store: 'file', path: 'data/state.json', historyLimit: 100, redis: { url: 'redis://127.0.0.1:6379', key: 'switchyard', pollInterval: 5000, startOffline: true } },
@@ -224,6 +252,8 @@ export const DEFAULTS: Defaults = deepFreeze({
     gate: { minShadowRequests: null, minAgreement: null, maxStandbyErrorRate: null }
   },
   notify: { webhooks: [], timeout: 5000, retries: 3 },
+  smoke: [],
+  registry: { mlflow: { trackingUri: null, name: null, alias: 'champion', tokenEnv: null, retries: 5, backoff: 1000, timeout: 5000 } },
   rollback: {
     enabled: true,
     bake: 600_000,

@@ -8,6 +8,8 @@ t.test('envNameFor splits camelCase and upper-cases the path', async t => {
     ['active', 'SWITCHYARD_ACTIVE'],
     ['upstreams.green.url', 'SWITCHYARD_UPSTREAMS_GREEN_URL'],
     ['upstreams.blue.healthPath', 'SWITCHYARD_UPSTREAMS_BLUE_HEALTH_PATH'],
+    ['upstreams.green.modelVersion', 'SWITCHYARD_UPSTREAMS_GREEN_MODEL_VERSION'],
+    ['registry.mlflow.trackingUri', 'SWITCHYARD_REGISTRY_MLFLOW_TRACKING_URI'],
     ['health.healthyThreshold', 'SWITCHYARD_HEALTH_HEALTHY_THRESHOLD'],
     ['proxy.keepAliveTimeout', 'SWITCHYARD_PROXY_KEEP_ALIVE_TIMEOUT'],
     ['state.store', 'SWITCHYARD_STATE_STORE'],
@@ -21,7 +23,8 @@ t.test('describeConfig lists every leaf with its env name, default and descripti
   t.same(rows.map(row => row.key), [
     'listen.host', 'listen.port',
     'admin.host', 'admin.port', 'admin.token',
-    'upstreams.blue.url', 'upstreams.blue.healthPath', 'upstreams.green.url', 'upstreams.green.healthPath',
+    'upstreams.blue.url', 'upstreams.blue.healthPath', 'upstreams.blue.kind', 'upstreams.blue.model', 'upstreams.blue.readyStatus', 'upstreams.blue.modelVersion',
+    'upstreams.green.url', 'upstreams.green.healthPath', 'upstreams.green.kind', 'upstreams.green.model', 'upstreams.green.readyStatus', 'upstreams.green.modelVersion',
     'active',
     'health.path', 'health.interval', 'health.timeout', 'health.healthyThreshold', 'health.unhealthyThreshold',
     'state.store', 'state.path', 'state.historyLimit',
@@ -35,6 +38,9 @@ t.test('describeConfig lists every leaf with its env name, default and descripti
     'shadow.keepDisagreements', 'shadow.captureBytes',
     'shadow.gate.minShadowRequests', 'shadow.gate.minAgreement', 'shadow.gate.maxStandbyErrorRate',
     'notify.webhooks', 'notify.timeout', 'notify.retries',
+    'smoke',
+    'registry.mlflow.trackingUri', 'registry.mlflow.name', 'registry.mlflow.alias', 'registry.mlflow.tokenEnv',
+    'registry.mlflow.retries', 'registry.mlflow.backoff', 'registry.mlflow.timeout',
     'rollback.enabled', 'rollback.bake', 'rollback.window', 'rollback.minRequests', 'rollback.maxErrorRate',
     'rollback.consecutiveFailures', 'rollback.max4xxIncrease', 'rollback.maxLatencyP99', 'rollback.latencyFactor',
     'rollback.shield.enabled', 'rollback.shield.maxBodyBytes', 'rollback.shield.methods', 'rollback.shield.clientErrors'

@@ -13,8 +13,8 @@ const EXPECTED_DEFAULTS: Config = {
   listen: { host: '0.0.0.0', port: 8080 },
   admin: { host: '127.0.0.1', port: 8081, token: null },
   upstreams: {
-    blue: { url: 'http://127.0.0.1:9001', healthPath: null },
-    green: { url: 'http://127.0.0.1:9002', healthPath: null }
+    blue: { url: 'http://127.0.0.1:9001', healthPath: null, kind: 'mlflow', model: null, readyStatus: 200, modelVersion: null },
+    green: { url: 'http://127.0.0.1:9002', healthPath: null, kind: 'mlflow', model: null, readyStatus: 200, modelVersion: null }
   },
   active: 'blue',
   health: { path: '/ping', interval: 2000, timeout: 1000, healthyThreshold: 1, unhealthyThreshold: 2 },
@@ -35,6 +35,8 @@ const EXPECTED_DEFAULTS: Config = {
     gate: { minShadowRequests: null, minAgreement: null, maxStandbyErrorRate: null }
   },
   notify: { webhooks: [], timeout: 5000, retries: 3 },
+  smoke: [],
+  registry: { mlflow: { trackingUri: null, name: null, alias: 'champion', tokenEnv: null, retries: 5, backoff: 1000, timeout: 5000 } },
   rollback: {
     enabled: true,
     bake: 600_000,
@@ -62,7 +64,8 @@ function problemsOf (load: () => unknown): string[] {
 t.test('defaults fill everything but the upstream URLs', async t => {
   const cwd = t.testdir({})
   t.same(loadConfig({ cwd, env: URLS }), EXPECTED_DEFAULTS)
-  t.same(DEFAULTS, { ...EXPECTED_DEFAULTS, upstreams: { blue: { healthPath: null }, green: { healthPath: null } } })
+  const upstream = { healthPath: null, kind: 'mlflow', model: null, readyStatus: 200, modelVersion: null }
+  t.same(DEFAULTS, { ...EXPECTED_DEFAULTS, upstreams: { blue: upstream, green: upstream } })
 })
 
 t.test('without a file, env or flags only the upstream URLs are missing', async t => {
@@ -94,8 +97,8 @@ t.test('reads config/default.yaml under cwd when no file is named', async t => {
   t.equal(config.listen.port, 9000)
   t.equal(config.listen.host, '0.0.0.0', 'keys not in the file keep their default')
   t.same(config.upstreams, {
-    blue: { url: 'http://blue.local:8000', healthPath: null },
-    green: { url: 'https://green.local/v1', healthPath: '/healthz' }
+    blue: { url: 'http://blue.local:8000', healthPath: null, kind: 'mlflow', model: null, readyStatus: 200, modelVersion: null },
+    green: { url: 'https://green.local/v1', healthPath: '/healthz', kind: 'mlflow', model: null, readyStatus: 200, modelVersion: null }
   }, 'URLs lose their trailing slash')
   t.equal(config.active, 'green')
   t.same(config.health, { ...EXPECTED_DEFAULTS.health, interval: 5000, timeout: 1500 })
@@ -253,4 +256,15 @@ t.test('webhooks: a YAML list, or JSON in a variable; each entry checked', async
     t.match(problemsOf(() => loadConfig({ cwd, env: { ...URLS, SWITCHYARD_NOTIFY_WEBHOOKS: value } })).join('\n'), problem, value)
   }
   t.same(loadConfig({ cwd, env: { ...URLS, SWITCHYARD_NOTIFY_WEBHOOKS: '' } }).notify.webhooks, [])
+})
+
+t.test('upstream kinds: one of the five, with model, readyStatus and modelVersion beside them', async t => {
+  const cwd = t.testdir({ 'k.yaml': 'upstreams:\n  blue: { kind: oip, model: iris, modelVersion: "3" }\n  green: { kind: http, healthPath: /ready, readyStatus: 204 }\n' })
+  const config = loadConfig({ cwd, file: 'k.yaml', env: URLS })
+  t.match(config.upstreams.blue, { kind: 'oip', model: 'iris', modelVersion: '3', readyStatus: 200 })
+  t.match(config.upstreams.green, { kind: 'http', healthPath: '/ready', readyStatus: 204, model: null })
+  t.same(problemsOf(() => loadConfig({ cwd, env: { ...URLS, SWITCHYARD_UPSTREAMS_GREEN_KIND: 'triton', SWITCHYARD_UPSTREAMS_BLUE_READY_STATUS: '700' } })), [
+    'SWITCHYARD_UPSTREAMS_BLUE_READY_STATUS (upstreams.blue.readyStatus): must be an integer from 100 to 599 (got 700)',
+    'SWITCHYARD_UPSTREAMS_GREEN_KIND (upstreams.green.kind): must be one of "mlflow", "oip", "kserve-v1", "torchserve", "http" (got "triton")'
+  ])
 })
