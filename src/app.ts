@@ -2,19 +2,33 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Logger } from 'pino'
 import { Registry } from 'prom-client'
+import { registerDashboard } from './admin/dashboard/index.js'
 import { registerAdminRoutes } from './admin/routes.js'
 import { COLOURS, type Colour } from './colour.js'
-import type { Config } from './config/schema.js'
-import { ADMIN_EXPOSED, BAD_BODY, INTERNAL, NOT_FOUND, SHUTTING_DOWN, SwitchyardError } from './errors.js'
+import type { Config, WebhookConfig } from './config/schema.js'
+import { ADMIN_EXPOSED, BAD_BODY, CONFIG_INVALID, INTERNAL, NOT_FOUND, PREVIEW_UNAUTHORIZED, SHUTTING_DOWN, SwitchyardError, UNKNOWN_COLOUR } from './errors.js'
 import { createMetrics, type Metrics } from './metrics/metrics.js'
+import { Timeline } from './metrics/timeline.js'
+import { Notifier } from './notify/webhooks.js'
 import { Deployment } from './state/deployment.js'
 import { openStore } from './state/open-store.js'
 import type { StateStore } from './state/types.js'
 import { Forwarder, sendError } from './traffic/forward.js'
+import { Canary } from './traffic/canary.js'
+import { Router } from './traffic/router.js'
+import { Shadow } from './traffic/shadow.js'
+import { createTokenCheck } from './admin/auth.js'
+import { registerTrafficRoutes } from './admin/traffic-routes.js'
 import { MetricsRecorder } from './traffic/record.js'
 import { Guard } from './guard/guard.js'
 import { HealthChecker } from './upstreams/health.js'
 import { Upstream } from './upstreams/upstream.js'
+import { kindProblems, probePlan, type ProbePlan } from './upstreams/kinds.js'
+import { Smoke } from './smoke/smoke.js'
+import { registerSmokeRoutes } from './smoke/routes.js'
+import { openRegistrySync, registryProblems } from './registry/open.js'
+import { registerRegistryRoutes } from './registry/routes.js'
+import type { RegistrySync } from './registry/sync.js'
 
 export interface BuildOptions {
   config: Config
@@ -33,9 +47,15 @@ export interface Switchyard {
   deployment: Deployment
   health: HealthChecker
   guard: Guard
+  canary: Canary
+  shadow: Shadow
   upstreams: Record<Colour, Upstream>
   metrics: Metrics
   registry: Registry
+  /** The smoke gate every switch passes (config `smoke`). */
+  smoke: Smoke
+  /** Moves the model registry alias after each change; null when no registry is configured. */
+  modelRegistry: RegistrySync | null
   /** Stops taking traffic, lets requests in flight finish, then releases everything. */
   close (): Promise<void>
   /** Cuts every connection still open: for when close() has waited long enough. */
@@ -52,13 +72,22 @@ export function isLoopback (host: string): boolean {
 export async function build (options: BuildOptions): Promise<Switchyard> {
   const { config, logger } = options
   if (!isLoopback(config.admin.host) && config.admin.token === null) throw ADMIN_EXPOSED(config.admin.host)
+  // Upstream kinds and registry sync: settings that only make sense together.
+  const together = [...COLOURS.flatMap((colour) => kindProblems(colour, config.upstreams[colour])), ...registryProblems(config)]
+  if (together.length > 0) throw CONFIG_INVALID(together.join('\n'))
 
   const registry = options.registry ?? new Registry()
-  const store = options.store ?? openStore(config.state)
-  const deployment = await Deployment.open(store, { initial: config.active, historyLimit: config.state.historyLimit, bakeMs: config.rollback.bake })
+  const store = options.store ?? openStore(config.state, logger)
+  let deployment: Deployment
+  try {
+    deployment = await Deployment.open(store, { initial: config.active, historyLimit: config.state.historyLimit, bakeMs: config.rollback.bake })
+  } catch (err) {
+    await store.close()
+    throw err
+  }
 
   const upstreams = {} as Record<Colour, Upstream>
-  const healthPaths = {} as Record<Colour, string>
+  const plans = {} as Record<Colour, ProbePlan>
   for (const colour of COLOURS) {
     const upstream = config.upstreams[colour]
     upstreams[colour] = new Upstream({
@@ -68,46 +97,69 @@ export async function build (options: BuildOptions): Promise<Switchyard> {
       keepAliveTimeout: config.proxy.keepAliveTimeout,
       connectTimeout: config.proxy.connectTimeout
     })
-    healthPaths[colour] = upstream.healthPath ?? config.health.path
+    plans[colour] = probePlan({ kind: upstream.kind, model: upstream.model, path: upstream.healthPath ?? config.health.path, readyStatus: upstream.readyStatus })
   }
-  const health = new HealthChecker(upstreams, healthPaths, config.health)
+  const health = new HealthChecker(upstreams, plans, config.health)
 
   const metrics = createMetrics(registry, {
     active: () => deployment.active,
     version: () => deployment.state.version,
     inflight: (colour) => upstreams[colour].inflight,
-    healthy: (colour) => health.statuses[colour].healthy
+    healthy: (colour) => health.statuses[colour].healthy,
+    synced: () => store.synced ?? true
   })
 
-  deployment.on('change', (state, before) => {
+  deployment.on('change', (state, before, source) => {
     const entry = state.history[0]
-    logger.info({ from: before.active, to: state.active, version: state.version, reason: state.reason, by: state.by, actor: entry?.actor ?? state.by, kind: entry?.kind }, 'active colour changed')
+    logger.info({ from: before.active, to: state.active, version: state.version, reason: state.reason, by: state.by, actor: entry?.actor ?? state.by, kind: entry?.kind, source }, 'active colour changed')
   })
   health.on('change', (colour, healthy, status) => {
     logger[healthy ? 'info' : 'warn']({ colour, healthy, error: status.lastError }, 'upstream health changed')
   })
 
   const rollback = config.rollback
-  const guard = new Guard({ deployment, health, metrics, logger, inner: new MetricsRecorder(metrics) }, {
+  // Observability: the per-second timeline the dashboard draws counts what the metrics count.
+  const timeline = new Timeline({ active: () => deployment.active })
+  const guard = new Guard({ deployment, health, metrics, logger, inner: timeline.wrap(new MetricsRecorder(metrics)) }, {
     enabled: rollback.enabled,
     windowMs: rollback.window,
     policy: rollback,
     shield: rollback.shield
   })
-  const forwarder = new Forwarder(upstreams, guard, guard, {
+  const shadow = new Shadow(upstreams, registry, config.shadow)
+  const router = new Router(deployment, { preview: config.preview, stickyHeader: config.canary.stickyHeader, authorised: createTokenCheck(config.admin.token) })
+  const canary = new Canary({ router, guard, deployment, logger })
+  const forwarder = new Forwarder(upstreams, guard, guard, shadow, {
     timeout: config.proxy.timeout,
     bodyLimit: config.proxy.bodyLimit,
     // Bodies up to the shield's cap are buffered: the fastest way to forward, and retryable.
     bufferLimit: Math.min(config.proxy.bodyLimit, rollback.shield.maxBodyBytes),
     proto: 'http'
   })
-  const proxy = buildProxy(forwarder, deployment, config, logger)
+  const proxy = buildProxy(forwarder, router, config, logger)
 
   let accepting = true
   const admin = buildAdmin(logger)
-  registerAdminRoutes(admin, { deployment, health, guard, upstreams, registry, metrics, token: config.admin.token, isAccepting: () => accepting })
+  const traffic = { deployment, canary, shadow, token: config.admin.token, gate: config.shadow.gate }
+  // Smoke gate and registry sync: a switch runs the smoke requests first; the alias follows after.
+  const smoke = new Smoke(upstreams, config.smoke, logger)
+  const modelRegistry = openRegistrySync(config, { registry, logger, env: process.env })
+  registerAdminRoutes(admin, { deployment, health, guard, upstreams, registry, metrics, token: config.admin.token, isAccepting: () => accepting, traffic, smoke: (colour) => smoke.check(colour), modelRegistry })
+  registerSmokeRoutes(admin, { smoke, token: config.admin.token })
+  registerRegistryRoutes(admin, { sync: modelRegistry, deployment, token: config.admin.token })
+  registerTrafficRoutes(admin, traffic)
+  // Observability: the dashboard (GET /, /admin/timeline, /admin/events) and the webhooks, which
+  // only queue from the event handlers: nothing on the request path waits for a receiver.
+  registerDashboard(admin, { deployment, health, guard, upstreams, timeline, tokenRequired: config.admin.token !== null })
+  // The loader checks notify.webhooks into WebhookConfig objects; the resolved Config type says
+  // readonly string[] (its Resolved<> matches string[] before unknown[]), hence the cast.
+  const webhooks = config.notify.webhooks as unknown as readonly WebhookConfig[]
+  const notifier = new Notifier({ ...config.notify, webhooks, logger, failures: metrics.webhookFailures })
+  notifier.watch({ deployment, guard, health })
 
   await health.start()
+  modelRegistry?.watch(deployment)
+  void modelRegistry?.check(deployment.active)
 
   let closing: Promise<void> | null = null
   const close = (): Promise<void> => {
@@ -116,9 +168,14 @@ export async function build (options: BuildOptions): Promise<Switchyard> {
       forwarder.draining = true
       health.close()
       guard.close()
+      canary.close()
+      timeline.close()
       await proxy.close()
       await admin.close()
+      await notifier.close()
+      await modelRegistry?.close()
       await Promise.all(COLOURS.map((colour) => upstreams[colour].close()))
+      await shadow.close()
       await store.close()
     })()
     return closing
@@ -130,10 +187,10 @@ export async function build (options: BuildOptions): Promise<Switchyard> {
     for (const colour of COLOURS) void upstreams[colour].pool.destroy()
   }
 
-  return { config, proxy, admin, deployment, health, guard, upstreams, metrics, registry, close, destroy }
+  return { config, proxy, admin, deployment, health, guard, canary, shadow, upstreams, metrics, registry, smoke, modelRegistry, close, destroy }
 }
 
-function buildProxy (forwarder: Forwarder, deployment: Deployment, config: Config, logger: Logger): FastifyInstance {
+function buildProxy (forwarder: Forwarder, router: Router, config: Config, logger: Logger): FastifyInstance {
   // Per-request logging is off unless asked for: a pino line per request halves throughput.
   // return503OnClosing is off: while stopping, requests on open keep-alive connections get
   // switchyard's own JSON 503 from the hook below.
@@ -144,8 +201,13 @@ function buildProxy (forwarder: Forwarder, deployment: Deployment, config: Confi
   // (bodies pass through byte for byte), no reply serialisation. The colour is read once, here.
   const hook = (request: { raw: IncomingMessage }, reply: { hijack: () => void, raw: ServerResponse }): void => {
     reply.hijack()
-    if (forwarder.draining) sendError(reply.raw, SHUTTING_DOWN(), null, true)
-    else forwarder.forward(request.raw, reply.raw, deployment.active)
+    const req = request.raw
+    if (forwarder.draining) return sendError(reply.raw, SHUTTING_DOWN(), null, true)
+    const preview = router.preview(req)
+    if (preview === null) forwarder.forward(req, reply.raw, router.live(req))
+    else if (preview === 'unauthorised') sendError(reply.raw, PREVIEW_UNAUTHORIZED(), null, true)
+    else if (preview === 'unknown-colour') sendError(reply.raw, UNKNOWN_COLOUR(req.headers[config.preview.header.toLowerCase()]), null, true)
+    else forwarder.forward(req, reply.raw, preview, false)
   }
   const never = async (): Promise<void> => {}
   proxy.all('/*', { onRequest: hook }, never)

@@ -9,6 +9,7 @@ import type { Guard } from '../guard/guard.js'
 import type { HealthChecker } from '../upstreams/health.js'
 import type { Upstream } from '../upstreams/upstream.js'
 import { createTokenCheck } from './auth.js'
+import { checkGate, type TrafficDeps } from './traffic-routes.js'
 import { parseHistoryQuery, parseRollbackBody, parseSwitchBody } from './validate.js'
 
 export interface AdminDeps {
@@ -21,15 +22,25 @@ export interface AdminDeps {
   token: string | null
   /** False while the process shuts down: /readyz answers 503 so load balancers move away. */
   isAccepting: () => boolean
+  /** Shadow gate and progressive switches, when wired. */
+  traffic?: TrafficDeps
+  /** The smoke gate: resolves when the colour passes its smoke requests, throws SMOKE_FAILED (412) if not. */
+  smoke?: (colour: Colour) => Promise<unknown>
+  /** The model registry alias sync, for status; null or absent when none is configured. */
+  modelRegistry?: { status (): unknown } | null
 }
 
-export function statusBody (deps: Pick<AdminDeps, 'deployment' | 'health' | 'upstreams' | 'guard'>): Record<string, unknown> {
+export function statusBody (deps: Pick<AdminDeps, 'deployment' | 'health' | 'upstreams' | 'guard' | 'traffic' | 'modelRegistry'>): Record<string, unknown> {
   const state = deps.deployment.state
   const upstreams: Record<string, unknown> = {}
   for (const colour of COLOURS) {
     const health = deps.health.statuses[colour]
+    const report = deps.health.reports[colour]
     upstreams[colour] = {
       url: deps.upstreams[colour].url,
+      kind: report.kind,
+      ready: report.ready,
+      version: report.version,
       active: colour === state.active,
       failed: colour === state.failed,
       healthy: health.healthy,
@@ -54,8 +65,16 @@ export function statusBody (deps: Pick<AdminDeps, 'deployment' | 'health' | 'ups
     safeToStopPrevious: state.previous !== null && state.phase === 'stable' && deps.upstreams[state.previous].inflight === 0,
     store: deps.deployment.store.kind,
     upstreams,
-    guard: deps.guard.status()
+    guard: deps.guard.status(),
+    canary: deps.traffic?.canary.status() ?? null,
+    shadow: deps.traffic === undefined ? null : shadowSummary(deps.traffic.shadow.report()),
+    registry: deps.modelRegistry?.status() ?? null
   }
+}
+
+function shadowSummary (report: Record<string, unknown>): Record<string, unknown> {
+  const { disagreements: _omitted, ...summary } = report
+  return summary
 }
 
 function changeBody (state: DeploymentState, changed: boolean): Record<string, unknown> {
@@ -91,13 +110,25 @@ export function registerAdminRoutes (app: FastifyInstance, deps: AdminDeps): voi
 
   app.get('/admin/status', async () => statusBody(deps))
 
-  app.post('/admin/switch', { preHandler: requireToken }, async (request) => {
+  app.post('/admin/switch', { preHandler: requireToken }, async (request, reply) => {
     const body = parseSwitchBody(request.body)
     const state = deps.deployment.state
+    if (deps.traffic !== undefined) {
+      if (!body.force) checkGate(deps.traffic, body.to, body.gate)
+      if (body.steps !== undefined && body.to !== state.active) {
+        const probe = body.force ? null : await deps.health.probe(body.to)
+        if (probe !== null && !probe.ok) throw TARGET_UNHEALTHY(body.to, probe.error)
+        if (!body.force) await deps.smoke?.(body.to)
+        const progress = deps.traffic.canary.start(body.to, body.steps, body.stepInterval ?? 60_000, body.reason ?? `progressive switch to ${body.to}`, actor(request))
+        reply.code(202)
+        return { progress }
+      }
+    }
     if (body.to !== state.active && !body.force) {
       // Probed now, not from the last interval: a target that died a second ago must not win.
       const probe = await deps.health.probe(body.to)
       if (!probe.ok) throw TARGET_UNHEALTHY(body.to, probe.error)
+      await deps.smoke?.(body.to)
     }
     const result = await deps.deployment.switchTo(body.to, {
       reason: body.reason ?? `switch to ${body.to}`,

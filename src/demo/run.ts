@@ -49,7 +49,9 @@ export async function runDemo (argv: readonly string[], options: DemoOptions = {
         '--listen.host', '127.0.0.1', '--listen.port', String(port(args.flags.get('port'), 8080, 'port')),
         '--admin.port', String(port(args.flags.get('admin-port'), 8081, 'admin-port')),
         '--upstreams.blue.url', blue.url, '--upstreams.green.url', green.url,
-        '--state.store', 'memory', '--health.interval', '1s', '--health.timeout', '500ms', '--log.level', 'warn'
+        '--state.store', 'memory', '--health.interval', '1s', '--health.timeout', '500ms', '--log.level', 'warn',
+        // The demo shows how to try green through the stable endpoint before switching.
+        '--preview.enabled', 'true'
       ]
     })
     running = await start(config, pino({ level: 'warn' }))
@@ -74,7 +76,10 @@ export async function runDemo (argv: readonly string[], options: DemoOptions = {
     out(`  ${env}npx switchyard status`)
     out(`  ${env}npx switchyard switch green --reason "ship v2"`)
     out(`  ${env}npx switchyard rollback`)
+    out(`  curl -si ${proxyUrl}/invocations -H 'x-switchyard-target: green' -H 'content-type: application/json' -d '{"data": [[6.3, 2.7, 4.9, 1.8]]}'`)
+    out(`  ${env}npx switchyard shadow 100`)
     out(`  curl -s ${adminUrl}/metrics | grep switchyard_`)
+    out(`  open ${adminUrl}/ for the dashboard`)
     out('\nCtrl-C stops the demo.')
     await (options.until ?? new Promise((resolve) => {
       process.once('SIGINT', resolve)

@@ -11,7 +11,8 @@ t.test('a restarted proxy comes back on the colour it had (file store)', async (
   const blue = await startModelServer(t, { model: 'logistic', version: 'v1' })
   const green = await startModelServer(t, { model: 'forest', version: 'v2' })
   const cwd = t.testdir()
-  const args = ['--state.store', 'file', '--state.path', 'data/state.json']
+  // An absolute path: a relative state.path resolves against the process's working directory.
+  const args = ['--state.store', 'file', '--state.path', join(cwd, 'data/state.json')]
   const first = await startSwitchyard(t, { blue: blue.url, green: green.url, cwd, args })
   t.equal((await first.admin('POST', '/admin/switch', { to: 'green', reason: 'v2' })).status, 200)
   await first.stop()
