@@ -5,7 +5,7 @@ import { Registry } from 'prom-client'
 import { registerDashboard } from './admin/dashboard/index.js'
 import { registerAdminRoutes } from './admin/routes.js'
 import { COLOURS, type Colour } from './colour.js'
-import type { Config, WebhookConfig } from './config/schema.js'
+import type { Config } from './config/schema.js'
 import { ADMIN_EXPOSED, BAD_BODY, CONFIG_INVALID, INTERNAL, NOT_FOUND, PREVIEW_UNAUTHORIZED, SHUTTING_DOWN, SwitchyardError, UNKNOWN_COLOUR } from './errors.js'
 import { createMetrics, type Metrics } from './metrics/metrics.js'
 import { Timeline } from './metrics/timeline.js'
@@ -151,10 +151,7 @@ export async function build (options: BuildOptions): Promise<Switchyard> {
   // Observability: the dashboard (GET /, /admin/timeline, /admin/events) and the webhooks, which
   // only queue from the event handlers: nothing on the request path waits for a receiver.
   registerDashboard(admin, { deployment, health, guard, upstreams, timeline, tokenRequired: config.admin.token !== null })
-  // The loader checks notify.webhooks into WebhookConfig objects; the resolved Config type says
-  // readonly string[] (its Resolved<> matches string[] before unknown[]), hence the cast.
-  const webhooks = config.notify.webhooks as unknown as readonly WebhookConfig[]
-  const notifier = new Notifier({ ...config.notify, webhooks, logger, failures: metrics.webhookFailures })
+  const notifier = new Notifier({ ...config.notify, logger, failures: metrics.webhookFailures })
   notifier.watch({ deployment, guard, health })
 
   await health.start()

@@ -64,6 +64,8 @@ export function statusBody (deps: Pick<AdminDeps, 'deployment' | 'health' | 'ups
     previousDrained: state.previous === null ? null : deps.upstreams[state.previous].inflight === 0,
     safeToStopPrevious: state.previous !== null && state.phase === 'stable' && deps.upstreams[state.previous].inflight === 0,
     store: deps.deployment.store.kind,
+    // False while a shared store (Redis) is out of reach: this replica serves its last-known state.
+    synced: deps.deployment.store.synced ?? true,
     upstreams,
     guard: deps.guard.status(),
     canary: deps.traffic?.canary.status() ?? null,

@@ -47,6 +47,8 @@ export function createMetrics (registry: Registry, sources: MetricSources, optio
     buckets: DURATION_BUCKETS,
     registers
   })
+  // Both colours' series exist from the first scrape, traffic or not.
+  for (const colour of COLOURS) durationSeconds.zero({ colour })
   new Gauge({
     name: 'switchyard_inflight_requests',
     help: 'Requests in flight to each colour',

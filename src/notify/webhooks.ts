@@ -4,7 +4,7 @@ import { Agent, request } from 'undici'
 import type { Colour } from '../colour.js'
 import type { NotifyEvent, WebhookConfig } from '../config/schema.js'
 import type { Guard } from '../guard/guard.js'
-import type { Deployment } from '../state/deployment.js'
+import type { ChangeSource, Deployment } from '../state/deployment.js'
 import type { DeploymentState } from '../state/types.js'
 import type { HealthChecker } from '../upstreams/health.js'
 import { bakeNotification, changeNotifications, healthNotification, renderBody, tripNotification, type Notification } from './event.js'
@@ -90,7 +90,9 @@ export class Notifier {
   watch (sources: NotifySources): void {
     if (this.#receivers.length === 0) return
     const { deployment, guard, health } = sources
-    const onChange = (state: DeploymentState, before: DeploymentState): void => {
+    // With a shared store every replica sees each change; only the one that made it announces it.
+    const onChange = (state: DeploymentState, before: DeploymentState, source: ChangeSource = 'local'): void => {
+      if (source !== 'local') return
       for (const n of changeNotifications(state, before)) this.notify(n)
     }
     const onTrip = (trip: Parameters<typeof tripNotification>[0]): void => this.notify(tripNotification(trip))

@@ -6,7 +6,7 @@
 import type { Logger } from 'pino'
 import { Counter, type Registry } from 'prom-client'
 import type { Colour } from '../colour.js'
-import type { Deployment } from '../state/deployment.js'
+import type { ChangeSource, Deployment } from '../state/deployment.js'
 import type { DeploymentState } from '../state/types.js'
 import { RegistryRequestError, type AliasRegistry } from './mlflow.js'
 
@@ -79,7 +79,10 @@ export class RegistrySync {
 
   /** Follows the deployment: each change (switch, rollback, guard rollback) moves the alias. */
   watch (deployment: Deployment): void {
-    const onChange = (state: DeploymentState): void => this.follow(state.active)
+    // Every replica of a shared store sees each change; the one that made it moves the alias.
+    const onChange = (state: DeploymentState, _before: DeploymentState, source: ChangeSource = 'local'): void => {
+      if (source === 'local') this.follow(state.active)
+    }
     deployment.on('change', onChange)
     this.#unwatch = () => deployment.off('change', onChange)
   }

@@ -265,6 +265,7 @@ export const SCRIPT = String.raw`(function () {
     $('confirm-text').textContent = 'Live now: ' + s.active + ' (version ' + s.version + '). New requests go to ' + to + ' at once' +
       (kind === 'switch' ? '; ' + s.active + ' stays warm for the bake.' : '.')
     $('confirm-reason').value = ''
+    $('confirm-reason').placeholder = defaultReason(model.pending)
     $('token-label').hidden = !tokenRequired
     $('confirm-token').value = sessionStorage.getItem(TOKEN_KEY) || ''
     $('confirm-go').disabled = false
@@ -273,11 +274,15 @@ export const SCRIPT = String.raw`(function () {
     $(tokenRequired && $('confirm-token').value === '' ? 'confirm-token' : 'confirm-reason').focus()
   }
 
+  function defaultReason (p) {
+    return (p.kind === 'switch' ? 'switch to ' : 'rollback to ') + p.to + ' from the dashboard'
+  }
+
   async function go () {
     var p = model.pending
     if (p === null) return
     var reason = $('confirm-reason').value.trim()
-    var body = { reason: reason || (p.kind === 'switch' ? 'switch to ' + p.to : 'rollback to ' + p.to) + ' from the dashboard', expectedVersion: p.expectedVersion }
+    var body = { reason: reason || defaultReason(p), expectedVersion: p.expectedVersion }
     if (p.kind === 'switch') body.to = p.to
     var headers = { 'content-type': 'application/json' }
     var token = $('confirm-token').value.trim()

@@ -16,6 +16,8 @@ a { color: var(--blue-line); }
 .banner[data-active="blue"] { background: var(--blue); }
 .banner[data-active="green"] { background: var(--green); }
 .banner[data-connected="false"] { background: repeating-linear-gradient(135deg, #484f58 0 24px, #3b424a 24px 48px); }
+/* What is below the banner is as old as the last word from switchyard: shown dimmed. */
+.banner[data-connected="false"] ~ main { opacity: .5; }
 .banner .label { font-size: 1.1rem; font-weight: 700; letter-spacing: .3em; text-transform: uppercase; opacity: .85; }
 .banner .active { font-size: clamp(4rem, 10vw, 8.5rem); font-weight: 900; line-height: .95; text-transform: uppercase; letter-spacing: .02em; }
 .banner .phase { font-size: clamp(1.4rem, 2.6vw, 2.2rem); font-weight: 700; }
