@@ -5,6 +5,7 @@ import t, { type Test } from 'tap'
 import { request } from 'undici'
 import { startModelServer, type ModelServer } from '../helpers/model-server.js'
 import { startSwitchyard, type TestSwitchyard } from '../helpers/switchyard.js'
+import { until } from '../helpers/until.js'
 
 const BODY = '{"data": [[5.1, 3.5, 1.4, 0.2]]}'
 
@@ -30,13 +31,6 @@ async function drive (proxyUrl: string, n: number, concurrency = 4): Promise<Sen
   return out
 }
 
-async function until (check: () => Promise<boolean>, tries = 100): Promise<boolean> {
-  for (let i = 0; i < tries; i++) {
-    if (await check()) return true
-    await new Promise((resolve) => setTimeout(resolve, 20))
-  }
-  return false
-}
 
 async function setup (t: Test, args: string[] = []): Promise<{ blue: ModelServer, green: ModelServer, sy: TestSwitchyard }> {
   const blue = await startModelServer(t, { model: 'logistic', version: 'v1' })

@@ -5,15 +5,8 @@ import { Pool, request } from 'undici'
 import { startModelServer } from '../helpers/model-server.js'
 import { startRedis, startReplicas } from '../helpers/redis.js'
 import type { TestSwitchyard } from '../helpers/switchyard.js'
+import { until } from '../helpers/until.js'
 
-async function until (check: () => Promise<boolean>, ms = 10_000): Promise<boolean> {
-  const end = Date.now() + ms
-  while (Date.now() < end) {
-    if (await check()) return true
-    await new Promise((resolve) => setTimeout(resolve, 20))
-  }
-  return false
-}
 
 async function status (sy: TestSwitchyard): Promise<Record<string, unknown>> {
   return (await sy.admin('GET', '/admin/status')).body

@@ -10,15 +10,8 @@ import { loadConfig } from '../../src/config/load.js'
 import { startBlueGreen } from '../helpers/model-server.js'
 import { replicaDir, startRedis, startReplica, startReplicas, statePath } from '../helpers/redis.js'
 import type { TestSwitchyard } from '../helpers/switchyard.js'
+import { until } from '../helpers/until.js'
 
-async function until (check: () => Promise<boolean>, ms = 10_000): Promise<boolean> {
-  const end = Date.now() + ms
-  while (Date.now() < end) {
-    if (await check()) return true
-    await new Promise((resolve) => setTimeout(resolve, 20))
-  }
-  return false
-}
 
 async function metric (sy: TestSwitchyard, name: string): Promise<string | undefined> {
   const text = await (await request(`${sy.adminUrl}/metrics`)).body.text()

@@ -5,15 +5,8 @@ import { request } from 'undici'
 import { startBlueGreen } from '../helpers/model-server.js'
 import { replicaDir, startRedis, startReplica, startReplicas } from '../helpers/redis.js'
 import type { TestSwitchyard } from '../helpers/switchyard.js'
+import { until } from '../helpers/until.js'
 
-async function until (check: () => Promise<boolean>, ms = 5000): Promise<boolean> {
-  const end = Date.now() + ms
-  while (Date.now() < end) {
-    if (await check()) return true
-    await new Promise((resolve) => setTimeout(resolve, 20))
-  }
-  return false
-}
 
 async function versions (replicas: TestSwitchyard[]): Promise<number[]> {
   return Promise.all(replicas.map(async (sy) => (await sy.admin('GET', '/admin/status')).body.version as number))

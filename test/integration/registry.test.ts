@@ -8,18 +8,11 @@ import { main, type Io } from '../../src/cli/main.js'
 import { startBlueGreen } from '../helpers/model-server.js'
 import { ALIAS_PATH, startFakeMlflow, type FakeMlflow } from '../helpers/mlflow-registry.js'
 import { startSwitchyard, type TestSwitchyard } from '../helpers/switchyard.js'
+import { until } from '../helpers/until.js'
 
 const TOKEN_ENV = 'SWITCHYARD_TEST_MLFLOW_TOKEN'
 process.env[TOKEN_ENV] = 'mlflow-token'
 
-async function until (check: () => Promise<boolean>, ms = 5000): Promise<boolean> {
-  const end = Date.now() + ms
-  while (Date.now() < end) {
-    if (await check()) return true
-    await new Promise((resolve) => setTimeout(resolve, 25))
-  }
-  return false
-}
 
 async function setup (t: Test, options: { args?: string[], mlflow?: FakeMlflow } = {}) {
   const { blue, green } = await startBlueGreen(t)

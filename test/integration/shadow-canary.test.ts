@@ -5,6 +5,7 @@ import { irisAgreement } from '../../src/demo/compare.js'
 import { irisData } from '../../src/demo/iris.js'
 import { startModelServer, type ModelServer } from '../helpers/model-server.js'
 import { startSwitchyard, type TestSwitchyard } from '../helpers/switchyard.js'
+import { until } from '../helpers/until.js'
 
 const ROW = '{"data": [[5.1, 3.5, 1.4, 0.2]]}'
 
@@ -15,13 +16,6 @@ async function predict (url: string, body = ROW, headers: Record<string, string>
   return { status: res.statusCode, colour: String(res.headers['x-switchyard-colour']), version: String(res.headers['x-model-version']), ms: performance.now() - started, body: text }
 }
 
-async function until (check: () => Promise<boolean> | boolean, tries = 200): Promise<boolean> {
-  for (let i = 0; i < tries; i++) {
-    if (await check()) return true
-    await new Promise((resolve) => setTimeout(resolve, 25))
-  }
-  return false
-}
 
 function median (values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b)

@@ -6,15 +6,8 @@ import t, { type Test } from 'tap'
 import { MlflowRegistryClient } from '../../src/registry/mlflow.js'
 import { createSyncFailures, RegistrySync, type RegistrySyncOptions } from '../../src/registry/sync.js'
 import { startFakeMlflow, type FakeMlflow } from '../helpers/mlflow-registry.js'
+import { until } from '../helpers/until.js'
 
-async function until (check: () => boolean, ms = 3000): Promise<boolean> {
-  const end = Date.now() + ms
-  while (Date.now() < end) {
-    if (check()) return true
-    await new Promise((resolve) => setTimeout(resolve, 10))
-  }
-  return check()
-}
 
 function setup (t: Test, mlflow: FakeMlflow, options: Partial<RegistrySyncOptions> = {}): { sync: RegistrySync, failures: () => Promise<number> } {
   const registry = new Registry()

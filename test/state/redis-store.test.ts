@@ -10,6 +10,7 @@ import { RedisStore, redactUrl } from '../../src/state/redis-store.js'
 import { applyChange, initialState } from '../../src/state/transition.js'
 import type { DeploymentState } from '../../src/state/types.js'
 import { startRedis, type TestRedis } from '../helpers/redis.js'
+import { until } from '../helpers/until.js'
 
 const now = new Date('2026-01-01T00:00:00Z')
 
@@ -36,14 +37,6 @@ function store (t: Test, redis: TestRedis, path: string, options: { startOffline
   return s
 }
 
-async function until (check: () => boolean | Promise<boolean>, ms = 5000): Promise<boolean> {
-  const end = Date.now() + ms
-  while (Date.now() < end) {
-    if (await check()) return true
-    await new Promise((resolve) => setTimeout(resolve, 10))
-  }
-  return false
-}
 
 function switched (state: DeploymentState, to: 'blue' | 'green'): DeploymentState {
   const next = applyChange(state, { kind: 'switch', to, reason: `to ${to}`, by: 'test' }, now, 100)
