@@ -95,10 +95,8 @@ export class Forwarder {
       headersTimeout: timeout,
       bodyTimeout: timeout
     }
-    // The shadow's request starts beside the live one and never delays it.
-    const mirror: ShadowRun | null = live && !shielded && buffered && this.#shadow !== null && this.#shadow.percent > 0
-      ? this.#shadow.mirror(req, body, headers, otherColour(colour), this.#upstreams[otherColour(colour)].basePath + (req.url as string), started, Math.random())
-      : null
+    // Set just after the live request is dispatched: the mirror never goes out ahead of it.
+    let mirror: ShadowRun | null = null
     upstream.pool.stream(options, ({ statusCode, headers }) => {
       recorded = true
       const seconds = (performance.now() - started) / 1000
@@ -141,6 +139,9 @@ export class Forwarder {
       }
       sendError(res, failure.error, colour, body !== null && !Buffer.isBuffer(body))
     })
+    if (live && !shielded && buffered && this.#shadow !== null && this.#shadow.percent > 0) {
+      mirror = this.#shadow.mirror(req, body, headers, otherColour(colour), this.#upstreams[otherColour(colour)].basePath + (req.url as string), started, Math.random())
+    }
   }
 }
 

@@ -112,12 +112,15 @@ export class Shadow {
       bodyTimeout: this.#options.timeout,
       signal: AbortSignal.timeout(this.#options.timeout)
     }
-    this.#pools[to].request(options).then(async (answer) => {
-      const chunks: Buffer[] = []
-      let held = 0
-      for await (const chunk of answer.body) held = collect(chunks, chunk as Buffer, held, this.#options.captureBytes)
-      run.standby(answer.statusCode, Buffer.concat(chunks), performance.now() - started)
-    }, () => run.standby(0, Buffer.alloc(0), performance.now() - started))
+    // Sent on the next turn of the event loop, after the live request has gone out.
+    setImmediate(() => {
+      this.#pools[to].request(options).then(async (answer) => {
+        const chunks: Buffer[] = []
+        let held = 0
+        for await (const chunk of answer.body) held = collect(chunks, chunk as Buffer, held, this.#options.captureBytes)
+        run.standby(answer.statusCode, Buffer.concat(chunks), performance.now() - started)
+      }, () => run.standby(0, Buffer.alloc(0), performance.now() - started))
+    })
     return run
   }
 
