@@ -127,7 +127,7 @@ export async function build (options: BuildOptions): Promise<Switchyard> {
     shield: rollback.shield
   })
   const shadow = new Shadow(upstreams, registry, config.shadow)
-  const router = new Router(deployment, { preview: config.preview, stickyHeader: config.canary.stickyHeader, authorised: createTokenCheck(config.admin.token) })
+  const router = new Router(deployment, { preview: config.preview, stickyHeader: config.canary.stickyHeader, authorised: createTokenCheck(config.admin.token), diverter: guard })
   const canary = new Canary({ router, guard, deployment, logger })
   const forwarder = new Forwarder(upstreams, guard, guard, shadow, {
     timeout: config.proxy.timeout,

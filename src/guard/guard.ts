@@ -73,6 +73,11 @@ export class Guard extends EventEmitter<GuardEvents> implements Recorder, Shield
   #tripped = false
   #bakeTimer: NodeJS.Timeout | null = null
   lastTrip: Trip | null = null
+  /**
+   * Set the moment the guard trips, until the rollback is committed: new live requests go to the
+   * previous colour at once, instead of failing on the bad one during the probe and the commit.
+   */
+  diversion: { from: Colour, to: Colour } | null = null
 
   constructor (deps: { deployment: Deployment, health: HealthChecker, metrics: Metrics, logger: Logger, inner: Recorder }, options: GuardOptions) {
     super()
@@ -183,10 +188,12 @@ export class Guard extends EventEmitter<GuardEvents> implements Recorder, Shield
     this.lastTrip = trip
     this.#logger.warn({ colour, kind: decision.kind, reason: decision.reason, version: state.version }, 'guard tripped')
     const previous = state.previous
+    if (previous !== null && this.#health.statuses[previous].healthy === true) this.diversion = { from: colour, to: previous }
     // Rolling back onto a colour that is down would trade one outage for another.
     const probe = previous === null ? null : await this.#health.probe(previous)
     if (previous === null || probe === null || !probe.ok) {
       trip.blockedBy = previous === null ? 'there is no previous colour' : `previous colour ${previous} is not healthy: ${probe?.error ?? 'unknown'}`
+      this.diversion = null
       this.#logger.error({ colour, previous, reason: decision.reason, blockedBy: trip.blockedBy }, 'guard tripped but cannot roll back')
       this.emit('trip', trip)
       return
@@ -199,6 +206,7 @@ export class Guard extends EventEmitter<GuardEvents> implements Recorder, Shield
       this.#metrics.rollbacks.labels(decision.kind).inc()
     } catch (err) {
       // Someone else changed the state first (an operator, another replica's guard): theirs stands.
+      this.diversion = null
       trip.blockedBy = VERSION_CONFLICT.is(err) ? 'the state changed before the rollback was saved' : `rollback failed: ${(err as Error).message}`
       this.#logger.error({ err, colour }, 'guard rollback not applied')
     }
@@ -206,6 +214,7 @@ export class Guard extends EventEmitter<GuardEvents> implements Recorder, Shield
   }
 
   #onChange (state: DeploymentState, before: DeploymentState): void {
+    this.diversion = null
     const now = performance.now()
     // The colour that was live until now sets the bar for the new one.
     const old = this.windows[before.active].summary(now)

@@ -3,10 +3,16 @@ import { isColour, type Colour } from '../colour.js'
 import type { Deployment } from '../state/deployment.js'
 import { selectColour } from './select.js'
 
+/** The guard's stop-gap between a trip and its committed rollback. */
+export interface Diverter {
+  diversion: { from: Colour, to: Colour } | null
+}
+
 export interface RouterOptions {
   preview: { enabled: boolean, header: string, requireToken: boolean }
   stickyHeader: string | null
   authorised: (authorization: string | undefined) => boolean
+  diverter?: Diverter
 }
 
 /** A preview header that names no colour, or lacks the token it needs. */
@@ -41,8 +47,11 @@ export class Router {
   }
 
   live (req: IncomingMessage): Colour {
-    if (this.canaryWeight <= 0) return this.#deployment.active
+    let active = this.#deployment.active
+    const diversion = this.#options.diverter?.diversion ?? null
+    if (diversion !== null && diversion.from === active) active = diversion.to
+    if (this.canaryWeight <= 0) return active
     const key = this.#stickyHeader === null ? undefined : req.headers[this.#stickyHeader]
-    return selectColour({ active: this.#deployment.active, canaryWeight: this.canaryWeight }, typeof key === 'string' ? key : undefined, Math.random())
+    return selectColour({ active, canaryWeight: this.canaryWeight }, typeof key === 'string' ? key : undefined, Math.random())
   }
 }
