@@ -1,14 +1,14 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { Registry } from 'prom-client'
 import { COLOURS, type Colour } from '../colour.js'
-import { TARGET_UNHEALTHY, UNAUTHORIZED } from '../errors.js'
+import { TARGET_UNHEALTHY } from '../errors.js'
 import type { Metrics } from '../metrics/metrics.js'
 import type { Deployment } from '../state/deployment.js'
 import type { DeploymentState } from '../state/types.js'
 import type { Guard } from '../guard/guard.js'
 import type { HealthChecker } from '../upstreams/health.js'
 import type { Upstream } from '../upstreams/upstream.js'
-import { createTokenCheck } from './auth.js'
+import { requireTokenHook } from './auth.js'
 import { checkGate, type TrafficDeps } from './traffic-routes.js'
 import { parseHistoryQuery, parseRollbackBody, parseSwitchBody } from './validate.js'
 
@@ -89,9 +89,11 @@ function actor (request: FastifyRequest): string {
 }
 
 export function registerAdminRoutes (app: FastifyInstance, deps: AdminDeps): void {
-  const authorised = createTokenCheck(deps.token)
-  const requireToken = async (request: FastifyRequest): Promise<void> => {
-    if (!authorised(request.headers.authorization)) throw UNAUTHORIZED()
+  const requireToken = requireTokenHook(deps.token)
+  // Probed now, not from the last interval: a target that died a second ago must not win.
+  const probeOrRefuse = async (colour: Colour): Promise<void> => {
+    const probe = await deps.health.probe(colour)
+    if (!probe.ok) throw TARGET_UNHEALTHY(colour, probe.error)
   }
 
   app.get('/healthz', async () => ({ ok: true }))
@@ -114,23 +116,16 @@ export function registerAdminRoutes (app: FastifyInstance, deps: AdminDeps): voi
 
   app.post('/admin/switch', { preHandler: requireToken }, async (request, reply) => {
     const body = parseSwitchBody(request.body)
-    const state = deps.deployment.state
-    if (deps.traffic !== undefined) {
-      if (!body.force) checkGate(deps.traffic, body.to, body.gate)
-      if (body.steps !== undefined && body.to !== state.active) {
-        const probe = body.force ? null : await deps.health.probe(body.to)
-        if (probe !== null && !probe.ok) throw TARGET_UNHEALTHY(body.to, probe.error)
-        if (!body.force) await deps.smoke?.(body.to)
-        const progress = deps.traffic.canary.start(body.to, body.steps, body.stepInterval ?? 60_000, body.reason ?? `progressive switch to ${body.to}`, actor(request))
-        reply.code(202)
-        return { progress }
-      }
-    }
-    if (body.to !== state.active && !body.force) {
-      // Probed now, not from the last interval: a target that died a second ago must not win.
-      const probe = await deps.health.probe(body.to)
-      if (!probe.ok) throw TARGET_UNHEALTHY(body.to, probe.error)
+    const moving = body.to !== deps.deployment.state.active
+    if (moving && !body.force) {
+      if (deps.traffic !== undefined) checkGate(deps.traffic, body.to, body.gate)
+      await probeOrRefuse(body.to)
       await deps.smoke?.(body.to)
+    }
+    if (moving && body.steps !== undefined && deps.traffic !== undefined) {
+      const progress = deps.traffic.canary.start(body.to, body.steps, body.stepInterval ?? 60_000, body.reason ?? `progressive switch to ${body.to}`, actor(request))
+      reply.code(202)
+      return { progress }
     }
     const result = await deps.deployment.switchTo(body.to, {
       reason: body.reason ?? `switch to ${body.to}`,
@@ -145,10 +140,7 @@ export function registerAdminRoutes (app: FastifyInstance, deps: AdminDeps): voi
   app.post('/admin/rollback', { preHandler: requireToken }, async (request) => {
     const body = parseRollbackBody(request.body)
     const previous = deps.deployment.state.previous
-    if (previous !== null && !body.force) {
-      const probe = await deps.health.probe(previous)
-      if (!probe.ok) throw TARGET_UNHEALTHY(previous, probe.error)
-    }
+    if (previous !== null && !body.force) await probeOrRefuse(previous)
     const result = await deps.deployment.rollback({
       reason: body.reason ?? 'rollback by operator',
       by: 'operator',

@@ -1,11 +1,11 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { FastifyInstance } from 'fastify'
 import { otherColour, type Colour } from '../colour.js'
 import type { Config } from '../config/schema.js'
-import { GATE_FAILED, UNAUTHORIZED } from '../errors.js'
+import { GATE_FAILED } from '../errors.js'
 import type { Deployment } from '../state/deployment.js'
 import type { Canary } from '../traffic/canary.js'
 import type { Shadow } from '../traffic/shadow.js'
-import { createTokenCheck } from './auth.js'
+import { requireTokenHook } from './auth.js'
 import { effectiveGate, gateProblems } from './gate.js'
 import { parseNumberField, type GateBody } from './validate.js'
 
@@ -37,10 +37,7 @@ export function checkGate (deps: Pick<TrafficDeps, 'deployment' | 'shadow' | 'ga
 
 /** Shadow, canary and abort: testing the standby on live traffic before it serves everyone. */
 export function registerTrafficRoutes (app: FastifyInstance, deps: TrafficDeps): void {
-  const authorised = createTokenCheck(deps.token)
-  const requireToken = async (request: FastifyRequest): Promise<void> => {
-    if (!authorised(request.headers.authorization)) throw UNAUTHORIZED()
-  }
+  const requireToken = requireTokenHook(deps.token)
 
   app.get('/admin/shadow', async () => ({ standby: otherColour(deps.deployment.active), ...deps.shadow.report() }))
 

@@ -1,15 +1,12 @@
 // GET /admin/registry and POST /admin/registry/sync: the alias's state, and a sync by hand.
-import type { FastifyInstance, FastifyRequest } from 'fastify'
-import { createTokenCheck } from '../admin/auth.js'
-import { REGISTRY_NOT_CONFIGURED, REGISTRY_SYNC_FAILED, UNAUTHORIZED } from '../errors.js'
+import type { FastifyInstance } from 'fastify'
+import { requireTokenHook } from '../admin/auth.js'
+import { REGISTRY_NOT_CONFIGURED, REGISTRY_SYNC_FAILED } from '../errors.js'
 import type { Deployment } from '../state/deployment.js'
 import type { RegistrySync } from './sync.js'
 
 export function registerRegistryRoutes (app: FastifyInstance, deps: { sync: RegistrySync | null, deployment: Deployment, token: string | null }): void {
-  const authorised = createTokenCheck(deps.token)
-  const requireToken = async (request: FastifyRequest): Promise<void> => {
-    if (!authorised(request.headers.authorization)) throw UNAUTHORIZED()
-  }
+  const requireToken = requireTokenHook(deps.token)
 
   app.get('/admin/registry', async () => {
     if (deps.sync === null) throw REGISTRY_NOT_CONFIGURED()

@@ -1,8 +1,8 @@
 // POST /admin/smoke {"colour": "green"}: run the smoke requests against a colour now.
-import type { FastifyInstance, FastifyRequest } from 'fastify'
-import { createTokenCheck } from '../admin/auth.js'
+import type { FastifyInstance } from 'fastify'
+import { requireTokenHook } from '../admin/auth.js'
 import { isColour, type Colour } from '../colour.js'
-import { BAD_BODY, UNAUTHORIZED, UNKNOWN_COLOUR } from '../errors.js'
+import { BAD_BODY, UNKNOWN_COLOUR } from '../errors.js'
 import type { Smoke } from './smoke.js'
 
 export function parseSmokeBody (raw: unknown): Colour {
@@ -17,10 +17,7 @@ export function parseSmokeBody (raw: unknown): Colour {
 }
 
 export function registerSmokeRoutes (app: FastifyInstance, deps: { smoke: Smoke, token: string | null }): void {
-  const authorised = createTokenCheck(deps.token)
-  const requireToken = async (request: FastifyRequest): Promise<void> => {
-    if (!authorised(request.headers.authorization)) throw UNAUTHORIZED()
-  }
+  const requireToken = requireTokenHook(deps.token)
 
   // 200 with the report when every request passed; 412 SW_ERR_SMOKE_FAILED with it otherwise.
   app.post('/admin/smoke', { preHandler: requireToken }, async (request) => {

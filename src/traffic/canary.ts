@@ -107,7 +107,6 @@ export class Canary {
   /** Stops a progressive switch (or a canary) and sends all traffic back to the active colour. */
   abort (reason: string): ProgressOutcome | null {
     if (this.progress === null) {
-      if (this.weight === 0) return null
       this.#set(0)
       return null
     }
