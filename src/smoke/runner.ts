@@ -1,8 +1,8 @@
 // Sends a colour's smoke requests to its upstream, one after another, and reports each verdict.
 // The requests go straight to the upstream's pool: they are not live traffic, so the guard, the
 // metrics and the canary never see them.
-import type { Readable } from 'node:stream'
 import type { Colour } from '../colour.js'
+import { isTimeout, readCapped } from '../upstreams/answer.js'
 import type { Upstream } from '../upstreams/upstream.js'
 import type { SmokeRequest } from './config.js'
 import { judgeAnswer } from './judge.js'
@@ -57,22 +57,10 @@ async function send (upstream: Upstream, request: SmokeRequest): Promise<SmokeRe
       bodyTimeout: request.timeout,
       signal: AbortSignal.timeout(request.timeout)
     })
-    const body = await readCapped(res.body)
+    const body = await readCapped(res.body, ANSWER_LIMIT)
     return done(res.statusCode, judgeAnswer(request.expect, res.statusCode, body))
   } catch (err) {
     const e = err as Error & { code?: string }
-    const timedOut = e.name === 'TimeoutError' || e.name === 'AbortError' || e.code === 'UND_ERR_HEADERS_TIMEOUT' || e.code === 'UND_ERR_BODY_TIMEOUT'
-    return done(null, timedOut ? `no answer in ${request.timeout} ms` : `request failed: ${e.code ?? e.message}`)
+    return done(null, isTimeout(e) ? `no answer in ${request.timeout} ms` : `request failed: ${e.code ?? e.message}`)
   }
-}
-
-async function readCapped (body: Readable): Promise<string> {
-  const chunks: Buffer[] = []
-  let size = 0
-  for await (const chunk of body) {
-    chunks.push(chunk as Buffer)
-    size += (chunk as Buffer).length
-    if (size >= ANSWER_LIMIT) break
-  }
-  return Buffer.concat(chunks, size).toString('utf8')
 }

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events'
-import type { Readable } from 'node:stream'
 import type { Colour } from '../colour.js'
 import { pathPlan, type ProbePlan, type UpstreamKind } from './kinds.js'
+import { isTimeout, readCapped } from './answer.js'
 import type { Upstream } from './upstream.js'
 
 export interface HealthStatus {
@@ -174,21 +174,9 @@ async function get (upstream: Upstream, path: string, timeout: number, signal: A
   return { status: res.statusCode, body: await readCapped(res.body, PROBE_BODY_LIMIT) }
 }
 
-async function readCapped (body: Readable, limit: number): Promise<string> {
-  const chunks: Buffer[] = []
-  let size = 0
-  // Leaving the loop early destroys the stream (and its connection): fine for an oversized answer.
-  for await (const chunk of body) {
-    chunks.push(chunk as Buffer)
-    size += (chunk as Buffer).length
-    if (size >= limit) break
-  }
-  return Buffer.concat(chunks, size).subarray(0, limit).toString('utf8')
-}
-
 function failure (err: unknown, timeout: number): string {
   const e = err as Error & { code?: string }
-  return e.name === 'TimeoutError' || e.name === 'AbortError' || e.code === 'UND_ERR_HEADERS_TIMEOUT' || e.code === 'UND_ERR_BODY_TIMEOUT' ? `no answer in ${timeout} ms` : (e.code ?? e.message)
+  return isTimeout(e) ? `no answer in ${timeout} ms` : (e.code ?? e.message)
 }
 
 function round (ms: number): number {
