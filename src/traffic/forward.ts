@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { pipeline, PassThrough, Writable, type Readable } from 'node:stream'
+import { pipeline, PassThrough, type Readable } from 'node:stream'
 import type { Dispatcher } from 'undici'
 import { otherColour, type Colour } from '../colour.js'
 import { BODY_TOO_LARGE, SwitchyardError, UPSTREAM_TIMEOUT, UPSTREAM_UNAVAILABLE, wrap } from '../errors.js'
@@ -30,20 +30,20 @@ const NOT_RECORDED: Recorder = { record: noop }
  * The colour is chosen by the caller, once, when the request arrives.
  */
 export class Forwarder {
-  readonly #upstreams: Record<Colour, Upstream>
-  readonly #recorder: Recorder
-  readonly #shield: Shield | null
-  readonly #shadow: Shadow | null
-  readonly #options: ForwardOptions
+  readonly upstreams: Record<Colour, Upstream>
+  readonly recorder: Recorder
+  readonly shield: Shield | null
+  readonly shadow: Shadow | null
+  readonly options: ForwardOptions
   /** Set while stopping: answers carry `connection: close` so keep-alive clients let go. */
   draining = false
 
   constructor (upstreams: Record<Colour, Upstream>, recorder: Recorder, shield: Shield | null, shadow: Shadow | null, options: ForwardOptions) {
-    this.#upstreams = upstreams
-    this.#recorder = recorder
-    this.#shield = shield
-    this.#shadow = shadow
-    this.#options = options
+    this.upstreams = upstreams
+    this.recorder = recorder
+    this.shield = shield
+    this.shadow = shadow
+    this.options = options
   }
 
   /** `live` is false for preview requests: not recorded, not shielded, not mirrored. */
@@ -52,102 +52,186 @@ export class Forwarder {
     const lengthHeader = req.headers['content-length']
     const chunked = req.headers['transfer-encoding'] !== undefined
     const length = lengthHeader === undefined ? 0 : Number(lengthHeader)
-    if (length > this.#options.bodyLimit) {
+    if (length > this.options.bodyLimit) {
       // Refuse before reading a byte; close, since the unread body is still on the socket.
-      sendError(res, BODY_TOO_LARGE(this.#options.bodyLimit), colour, true)
+      sendError(res, BODY_TOO_LARGE(this.options.bodyLimit), colour, true)
       return
     }
     if (chunked) {
-      const limited = new LimitStream(this.#options.bodyLimit)
+      const limited = new LimitStream(this.options.bodyLimit)
       pipeline(req, limited, noop)
-      this.#dispatch(req, res, colour, limited, started, live)
-    } else if (length > this.#options.bufferLimit) {
+      this.dispatch(req, res, colour, limited, started, live, false)
+    } else if (length > this.options.bufferLimit) {
       const pass = new PassThrough()
       pipeline(req, pass, noop)
-      this.#dispatch(req, res, colour, pass, started, live)
+      this.dispatch(req, res, colour, pass, started, live, false)
     } else if (length > 0) {
       readBody(req, (err, body) => {
-        if (err === null) this.#dispatch(req, res, colour, body, started, live)
+        if (err === null) this.dispatch(req, res, colour, body, started, live, false)
         else res.destroy()
       })
     } else {
-      this.#dispatch(req, res, colour, null, started, live)
+      this.dispatch(req, res, colour, null, started, live, false)
     }
   }
 
-  #dispatch (req: IncomingMessage, res: ServerResponse, colour: Colour, body: Buffer | Readable | null, started: number, live: boolean, shielded = false): void {
-    const upstream = this.#upstreams[colour]
-    const recorder = live ? this.#recorder : NOT_RECORDED
-    const timeout = this.#options.timeout
-    // Only a buffered body can be sent twice; a retried request is never retried again.
-    const buffered = body === null || Buffer.isBuffer(body)
-    const shield = live && !shielded && buffered ? this.#shield : null
-    let recorded = false
-    let captured = false
-    let retryOn: Colour | null = null
+  /** One attempt on one colour; a shielded attempt is the retry on the previous colour. */
+  dispatch (req: IncomingMessage, res: ServerResponse, colour: Colour, body: Buffer | Readable | null, started: number, live: boolean, shielded: boolean): void {
+    const upstream = this.upstreams[colour]
+    const headers = requestHeaders(req.headers, { remoteAddress: req.socket.remoteAddress, proto: this.options.proto })
+    const exchange = new Exchange(this, req, res, colour, body, started, live, shielded)
+    // The mirror is set up first (undici may fail a dispatch synchronously) but sends nothing
+    // until the live answer is complete, so it never competes with the live request.
+    if (live && !shielded && exchange.buffered && this.shadow !== null && this.shadow.percent > 0) {
+      const to = otherColour(colour)
+      exchange.mirror = this.shadow.mirror(req, body as Buffer | null, headers, to, this.upstreams[to].basePath + (req.url as string), Math.random())
+    }
     upstream.inflight++
-    const headers = requestHeaders(req.headers, { remoteAddress: req.socket.remoteAddress, proto: this.#options.proto })
-    const options: Dispatcher.RequestOptions = {
+    upstream.pool.dispatch({
       method: req.method as Dispatcher.HttpMethod,
       path: upstream.basePath === '' ? req.url as string : upstream.basePath + (req.url as string),
       headers,
       body,
-      headersTimeout: timeout,
-      bodyTimeout: timeout
-    }
-    // Set just after the live request is dispatched: the mirror never goes out ahead of it.
-    let mirror: ShadowRun | null = null
-    upstream.pool.stream(options, ({ statusCode, headers }) => {
-      recorded = true
-      const seconds = (performance.now() - started) / 1000
-      if (shield !== null && statusCode >= 400) {
-        retryOn = shield.target(colour, req.method as string, req.url as string, statusCode)
-        if (retryOn !== null) {
-          // The failure still counts against this colour; the client never sees it.
-          recorder.record(colour, outcomeOf(statusCode), seconds)
-          return discard()
-        }
-      }
-      recorder.record(colour, shielded ? 'shielded' : outcomeOf(statusCode), seconds)
-      const out = responseHeaders(headers, colour)
-      if (shielded) out['x-switchyard-shielded'] = '1'
-      if (this.draining) out.connection = 'close'
-      res.writeHead(statusCode, out)
-      if (mirror === null) return res
-      captured = true
-      return mirror.capture(res, statusCode)
-    }, (err) => {
-      upstream.inflight--
-      if (mirror !== null && !captured) mirror.liveFailed()
-      if (retryOn !== null) {
-        this.#dispatch(req, res, retryOn, body, started, live, true)
-        return
-      }
-      if (err === null) return
-      if (recorded || res.destroyed) {
-        // Failed mid-answer, or the client left: the socket is closed so a truncated answer
-        // is never taken for a whole one.
-        res.destroy()
-        return
-      }
-      const failure = classify(err, upstream, timeout)
-      recorder.record(colour, failure.outcome, (performance.now() - started) / 1000)
-      const target = shield !== null && failure.outcome !== 'client_error' ? shield.target(colour, req.method as string, req.url as string, null) : null
-      if (target !== null) {
-        this.#dispatch(req, res, target, body, started, live, true)
-        return
-      }
-      sendError(res, failure.error, colour, body !== null && !Buffer.isBuffer(body))
-    })
-    if (live && !shielded && buffered && this.#shadow !== null && this.#shadow.percent > 0) {
-      mirror = this.#shadow.mirror(req, body, headers, otherColour(colour), this.#upstreams[otherColour(colour)].basePath + (req.url as string), started, Math.random())
-    }
+      headersTimeout: this.options.timeout,
+      bodyTimeout: this.options.timeout
+    }, exchange)
   }
 }
 
-/** A sink for a failed answer that is about to be replaced by the previous colour's. */
-function discard (): Writable {
-  return new Writable({ write (_chunk, _encoding, callback) { callback() } })
+/**
+ * One request on its way through undici and its answer on the way back to the client. It is
+ * undici's own (callback) handler interface, the one its core calls directly: the stream() API
+ * would add an AsyncResource, a finished() watcher and a parsed header object per request.
+ */
+class Exchange implements Dispatcher.DispatchHandler {
+  readonly buffered: boolean
+  mirror: ShadowRun | null = null
+  readonly #forwarder: Forwarder
+  readonly #req: IncomingMessage
+  readonly #res: ServerResponse
+  readonly #colour: Colour
+  readonly #body: Buffer | Readable | null
+  readonly #started: number
+  readonly #live: boolean
+  readonly #shielded: boolean
+  #abort: ((err?: Error) => void) | null = null
+  #resume: (() => void) | null = null
+  /** The answer's headers reached the client (or were decided on): no JSON error any more. */
+  #answered = false
+  /** The previous colour that answers instead, when the shield takes this failure. */
+  #retryOn: Colour | null = null
+  #finished = false
+
+  constructor (forwarder: Forwarder, req: IncomingMessage, res: ServerResponse, colour: Colour, body: Buffer | Readable | null, started: number, live: boolean, shielded: boolean) {
+    this.#forwarder = forwarder
+    this.#req = req
+    this.#res = res
+    this.#colour = colour
+    this.#body = body
+    this.#started = started
+    this.#live = live
+    this.#shielded = shielded
+    // Only a buffered body can be sent twice.
+    this.buffered = body === null || Buffer.isBuffer(body)
+  }
+
+  /** The shield, for a live first attempt with a body that can be sent again. */
+  get #shield (): Shield | null {
+    return this.#live && !this.#shielded && this.buffered ? this.#forwarder.shield : null
+  }
+
+  get #recorder (): Recorder {
+    return this.#live ? this.#forwarder.recorder : NOT_RECORDED
+  }
+
+  onConnect (abort: (err?: Error) => void): void {
+    this.#abort = abort
+  }
+
+  onHeaders (statusCode: number, rawHeaders: Buffer[], resume: () => void): boolean {
+    if (statusCode < 200) return true // 1xx: informational, the final answer follows
+    this.#answered = true
+    this.#resume = resume
+    const seconds = (performance.now() - this.#started) / 1000
+    const shield = this.#shield
+    if (shield !== null && statusCode >= 400) {
+      this.#retryOn = shield.target(this.#colour, this.#req.method as string, this.#req.url as string, statusCode)
+      if (this.#retryOn !== null) {
+        // The failure still counts against this colour; the client never sees it.
+        this.#recorder.record(this.#colour, outcomeOf(statusCode), seconds)
+        return true
+      }
+    }
+    this.#recorder.record(this.#colour, this.#shielded ? 'shielded' : outcomeOf(statusCode), seconds)
+    const res = this.#res
+    res.writeHead(statusCode, responseHeaders(rawHeaders, this.#colour, this.#shielded, this.#forwarder.draining))
+    this.mirror?.liveStart(statusCode)
+    return true
+  }
+
+  onData (chunk: Buffer): boolean {
+    if (this.#retryOn !== null) return true // the failed answer is dropped
+    const res = this.#res
+    if (res.destroyed) {
+      // The client left: stop reading an answer nobody will get.
+      this.#abort?.(new Error('client closed the connection'))
+      return false
+    }
+    this.mirror?.liveChunk(chunk)
+    if (res.write(chunk)) return true
+    // Backpressure: undici pauses until the client's socket drains (or goes away).
+    res.once('drain', this.#onDrain)
+    res.once('close', this.#onClose)
+    return false
+  }
+
+  readonly #onDrain = (): void => {
+    this.#res.off('close', this.#onClose)
+    this.#resume?.()
+  }
+
+  readonly #onClose = (): void => {
+    this.#res.off('drain', this.#onDrain)
+    if (!this.#finished) this.#abort?.(new Error('client closed the connection'))
+  }
+
+  onComplete (): void {
+    this.#finished = true
+    this.#forwarder.upstreams[this.#colour].inflight--
+    if (this.#retryOn !== null) {
+      this.mirror?.liveFailed()
+      return this.#retry(this.#retryOn)
+    }
+    this.#res.end()
+    this.mirror?.liveEnd()
+  }
+
+  onError (err: Error): void {
+    this.#finished = true
+    this.#forwarder.upstreams[this.#colour].inflight--
+    this.mirror?.liveFailed()
+    const body = this.#body
+    if (body !== null && !Buffer.isBuffer(body)) body.destroy()
+    if (this.#retryOn !== null) return this.#retry(this.#retryOn)
+    const res = this.#res
+    if (this.#answered || res.destroyed) {
+      // Failed mid-answer, or the client left: the socket is closed so a truncated answer
+      // is never taken for a whole one.
+      res.destroy()
+      return
+    }
+    const upstream = this.#forwarder.upstreams[this.#colour]
+    const failure = classify(err, upstream, this.#forwarder.options.timeout)
+    this.#recorder.record(this.#colour, failure.outcome, (performance.now() - this.#started) / 1000)
+    const shield = this.#shield
+    const target = shield !== null && failure.outcome !== 'client_error' ? shield.target(this.#colour, this.#req.method as string, this.#req.url as string, null) : null
+    if (target !== null) return this.#retry(target)
+    sendError(res, failure.error, this.#colour, body !== null && !Buffer.isBuffer(body))
+  }
+
+  #retry (colour: Colour): void {
+    this.#forwarder.dispatch(this.#req, this.#res, colour, this.#body, this.#started, this.#live, true)
+  }
 }
 
 function classify (err: Error, upstream: Upstream, timeout: number): { error: SwitchyardError, outcome: Outcome } {

@@ -1,5 +1,4 @@
-import type { IncomingMessage, ServerResponse } from 'node:http'
-import { Writable } from 'node:stream'
+import type { IncomingMessage } from 'node:http'
 import { Counter, Gauge, type Registry } from 'prom-client'
 import { Pool, type Dispatcher } from 'undici'
 import type { Colour } from '../colour.js'
@@ -89,10 +88,11 @@ export class Shadow {
   }
 
   /**
-   * Starts a mirror of this request to `to` if the dice say so, and returns the writable the live
-   * answer should go through (it passes everything to `res` and keeps a copy to compare), or null.
+   * Sets up a mirror of this request to `to` if the dice say so, or returns null. Nothing is sent
+   * yet: the standby gets the request once the live answer is complete (ShadowRun.liveEnd), so
+   * the mirror's work never sits between a client and its answer.
    */
-  mirror (req: IncomingMessage, body: Buffer | null, headers: Record<string, string | string[]>, to: Colour, path: string, started: number, random: number): ShadowRun | null {
+  mirror (req: IncomingMessage, body: Buffer | null, headers: Record<string, string | string[]>, to: Colour, path: string, random: number): ShadowRun | null {
     if (this.percent <= 0 || random * 100 >= this.percent) return null
     if (body !== null && body.length > this.#options.maxBodyBytes) return null
     this.mirrored++
@@ -102,26 +102,29 @@ export class Shadow {
       return null
     }
     this.#inflight++
-    const run = new ShadowRun(this, req, body, to, started)
+    return new ShadowRun(this, req, body, headers, to, path)
+  }
+
+  /** Sends the mirrored request to the standby, on the next turn of the event loop. */
+  send (run: ShadowRun): void {
     const options: Dispatcher.RequestOptions = {
-      method: req.method as Dispatcher.HttpMethod,
-      path,
-      headers,
-      body,
+      method: run.method as Dispatcher.HttpMethod,
+      path: run.standbyPath,
+      headers: run.headers,
+      body: run.input,
       headersTimeout: this.#options.timeout,
       bodyTimeout: this.#options.timeout,
       signal: AbortSignal.timeout(this.#options.timeout)
     }
-    // Sent on the next turn of the event loop, after the live request has gone out.
     setImmediate(() => {
-      this.#pools[to].request(options).then(async (answer) => {
+      const sent = performance.now()
+      this.#pools[run.to].request(options).then(async (answer) => {
         const chunks: Buffer[] = []
         let held = 0
         for await (const chunk of answer.body) held = collect(chunks, chunk as Buffer, held, this.#options.captureBytes)
-        run.standby(answer.statusCode, Buffer.concat(chunks), performance.now() - started)
-      }, () => run.standby(0, Buffer.alloc(0), performance.now() - started))
+        run.standby(answer.statusCode, Buffer.concat(chunks), performance.now() - sent)
+      }, () => run.standby(0, Buffer.alloc(0), performance.now() - sent))
     })
-    return run
   }
 
   /** A run's two answers are in (or the live one failed). */
@@ -192,72 +195,73 @@ export class Shadow {
   }
 }
 
-/** One mirrored request: waits for both answers, then hands them to the shadow. */
+/**
+ * One mirrored request: keeps a copy of the live answer as it passes, sends the standby its copy
+ * of the request once the live answer is complete, then hands both answers to the shadow.
+ */
 export class ShadowRun {
   readonly path: string
+  readonly method: string
   readonly input: Buffer | null
+  readonly headers: Record<string, string | string[]>
   readonly to: Colour
-  liveColour: Colour
+  readonly standbyPath: string
+  readonly liveColour: Colour
   liveStatus: number | null = null
   liveBody: Buffer = Buffer.alloc(0)
   liveMs = 0
   standbyStatus = -1
   standbyBody: Buffer = Buffer.alloc(0)
   standbyMs = 0
-  #pending = 2
   readonly #shadow: Shadow
-  readonly #started: number
+  readonly #started = performance.now()
+  #status = 0
+  #chunks: Buffer[] = []
+  #held = 0
+  #settled = false
 
-  constructor (shadow: Shadow, req: IncomingMessage, body: Buffer | null, to: Colour, started: number) {
+  constructor (shadow: Shadow, req: IncomingMessage, body: Buffer | null, headers: Record<string, string | string[]>, to: Colour, standbyPath: string) {
     this.#shadow = shadow
     this.path = req.url as string
+    this.method = req.method as string
     this.input = body
+    this.headers = headers
     this.to = to
+    this.standbyPath = standbyPath
     this.liveColour = to === 'blue' ? 'green' : 'blue'
-    this.#started = started
+  }
+
+  /** The live answer's status went to the client. */
+  liveStart (status: number): void {
+    this.#status = status
+  }
+
+  /** A chunk of the live answer went to the client: a copy (up to the cap) is kept to compare. */
+  liveChunk (chunk: Buffer): void {
+    this.#held = collect(this.#chunks, chunk, this.#held, this.#shadow.captureBytes)
+  }
+
+  /** The live answer is complete: now the standby gets the same request. */
+  liveEnd (): void {
+    this.liveStatus = this.#status
+    this.liveBody = this.#chunks.length === 1 ? this.#chunks[0] as Buffer : Buffer.concat(this.#chunks)
+    this.liveMs = performance.now() - this.#started
+    this.#chunks = []
+    this.#shadow.send(this)
+  }
+
+  /** The live request failed: nothing to compare, so the standby is not asked. */
+  liveFailed (): void {
+    if (this.liveStatus !== null || this.#settled) return
+    this.#settled = true
+    this.#shadow.settle(this)
   }
 
   standby (status: number, body: Buffer, ms: number): void {
     this.standbyStatus = status
     this.standbyBody = body
     this.standbyMs = ms
-    this.#done()
-  }
-
-  /** The live answer goes through this on its way to the client; a copy is kept to compare. */
-  capture (res: ServerResponse, status: number): Writable {
-    const chunks: Buffer[] = []
-    let held = 0
-    const cap = this.#shadow.captureBytes
-    const writable = new Writable({
-      write: (chunk: Buffer, _encoding, callback) => {
-        held = collect(chunks, chunk, held, cap)
-        if (res.write(chunk)) callback()
-        else res.once('drain', callback)
-      },
-      final: (callback) => {
-        res.end()
-        this.liveStatus = status
-        this.liveBody = Buffer.concat(chunks)
-        this.liveMs = performance.now() - this.#started
-        this.#done()
-        callback()
-      },
-      destroy: (err, callback) => {
-        if (err !== null) res.destroy()
-        if (this.liveStatus === null) this.#done()
-        callback(err)
-      }
-    })
-    return writable
-  }
-
-  /** The live request failed before answering: nothing to compare. */
-  liveFailed (): void {
-    if (this.liveStatus === null && this.#pending === 2) this.#done()
-  }
-
-  #done (): void {
-    if (--this.#pending === 0) this.#shadow.settle(this)
+    this.#settled = true
+    this.#shadow.settle(this)
   }
 }

@@ -32,14 +32,20 @@ t.test('x-forwarded-for is appended to, not replaced', async (t) => {
 })
 
 t.test('response headers: hop-by-hop removed, colour added', async (t) => {
-  const out = responseHeaders({
-    connection: 'close, x-hop',
-    'x-hop': '1',
-    'transfer-encoding': 'chunked',
-    'content-type': 'text/csv',
-    'content-length': '12',
-    trailer: 'x'
-  }, 'green')
-  t.same(out, { 'content-type': 'text/csv', 'content-length': '12', 'x-switchyard-colour': 'green' })
-  t.same(responseHeaders({ connection: ['keep-alive', 'x-a'] as unknown as string, 'x-a': '1', 'x-b': '2' }, 'blue'), { 'x-b': '2', 'x-switchyard-colour': 'blue' })
+  const raw = (...pairs: string[]): Buffer[] => pairs.map((p) => Buffer.from(p, 'latin1'))
+  const out = responseHeaders(raw(
+    'Connection', 'close, X-Hop',
+    'x-hop', '1',
+    'Transfer-Encoding', 'chunked',
+    'Content-Type', 'text/csv',
+    'content-length', '12',
+    'Trailer', 'x',
+    'Keep-Alive', 'timeout=5',
+    'Set-Cookie', 'a=1',
+    'set-cookie', 'b=2'
+  ), 'green')
+  t.same(out, ['Content-Type', 'text/csv', 'content-length', '12', 'Set-Cookie', 'a=1', 'set-cookie', 'b=2', 'x-switchyard-colour', 'green'])
+  t.same(responseHeaders(['connection', 'keep-alive', 'Connection', 'x-a', 'x-a', '1', 'x-b', '2'], 'blue'), ['x-b', '2', 'x-switchyard-colour', 'blue'])
+  t.same(responseHeaders(['connection', 'keep-alive', 'x-b', '2'], 'blue', true, true), ['x-b', '2', 'x-switchyard-colour', 'blue', 'x-switchyard-shielded', '1', 'connection', 'close'])
+  t.same(responseHeaders(['connection', 'x-a', 'connection', 'x-c', 'x-a', '1', 'X-C', '3', 'x-d', 'é'], 'blue'), ['x-d', 'é', 'x-switchyard-colour', 'blue'])
 })
