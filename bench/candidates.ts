@@ -22,6 +22,10 @@ export const FASTIFY_HTTP_PROXY: Candidate = { name: 'fastify-http-proxy', start
 /** Every candidate this machine can run, in the order the runs interleave. */
 export function allCandidates (): Candidate[] {
   const list = [DIRECT, SWITCHYARD, NODE_FLOOR, FASTIFY_HTTP_PROXY]
+  // Before/after in one run: BENCH_BASELINE names another checkout (e.g. a `git worktree` of the
+  // previous commit, with node_modules linked) whose switchyard runs as `switchyard-baseline`.
+  const baseline = process.env.BENCH_BASELINE
+  if (baseline !== undefined && baseline !== '') list.splice(2, 0, { name: 'switchyard-baseline', start: node(`${baseline.replace(/\/$/, '')}/bench/proxies/switchyard.ts`) })
   const nginx = nginxPath()
   if (nginx !== null) list.push({ name: 'nginx', start: (upstream) => startNginx(nginx, upstream.url, PROXY_CORE) })
   return list

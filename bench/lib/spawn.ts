@@ -2,6 +2,8 @@
 // proxy under test never competes with the upstream or the load generator for its core.
 import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync } from 'node:fs'
+import { basename } from 'node:path'
+import { buildSync } from 'esbuild'
 import { fileURLToPath } from 'node:url'
 import { isFromChild, type FromChild, type ToChild } from './messages.js'
 
@@ -53,10 +55,30 @@ export function killChildrenOnSignal (cleanup: () => void): void {
   process.once('SIGTERM', onSignal)
 }
 
-/** Runs a bench/*.ts file under tsx with an IPC channel. */
+const BUILD = `${BENCH}.build/`
+const compiled = new Map<string, string>()
+
+/**
+ * A bench/*.ts file (or an absolute path) compiled with esbuild into one plain .mjs, its
+ * packages left as imports: every Node candidate runs as compiled JavaScript, as switchyard runs
+ * from dist/, without a TypeScript loader in the process (tsx alone adds ~30 MB of RSS).
+ */
+function compile (script: string): string {
+  const source = script.startsWith('/') ? script : `${BENCH}${script}`
+  let out = compiled.get(source)
+  if (out === undefined) {
+    // Under bench/ so that the packages resolve from the project's node_modules.
+    out = `${BUILD}${compiled.size}-${basename(source).replace(/\.ts$/, '')}.mjs`
+    buildSync({ entryPoints: [source], outfile: out, bundle: true, packages: 'external', platform: 'node', format: 'esm', target: 'node20', logLevel: 'error' })
+    compiled.set(source, out)
+  }
+  return out
+}
+
+/** Runs a bench/*.ts file (or an absolute path), compiled, with an IPC channel. */
 export function spawnNode (script: string, options: NodeChildOptions): ChildProcess {
   const [command, args] = pinned(options.core, process.execPath, [
-    ...(options.nodeFlags ?? []), '--import', 'tsx', `${BENCH}${script}`, ...(options.args ?? [])
+    ...(options.nodeFlags ?? []), compile(script), ...(options.args ?? [])
   ])
   return track(spawn(command, args, { stdio: ['ignore', options.stdout ?? 'inherit', 'inherit', 'ipc'] }))
 }
