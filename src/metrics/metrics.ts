@@ -1,6 +1,7 @@
-import { Counter, Gauge, Histogram, collectDefaultMetrics, type Registry } from 'prom-client'
+import { Counter, Gauge, collectDefaultMetrics, type Registry } from 'prom-client'
 import { COLOURS, type Colour } from '../colour.js'
 import { NOTIFY_EVENTS } from '../config/schema.js'
+import { ColourCounter, ColourHistogram } from './request-metrics.js'
 
 export const OUTCOMES = ['ok', 'client_error', 'server_error', 'connection_error', 'timeout', 'shielded'] as const
 export type Outcome = typeof OUTCOMES[number]
@@ -34,21 +35,9 @@ export function createMetrics (registry: Registry, sources: MetricSources, optio
   const registers = [registry]
   if (options.defaultMetrics !== false) collectDefaultMetrics({ register: registry })
 
-  const requestsTotal = new Counter({
-    name: 'switchyard_requests_total',
-    help: 'Proxied requests by colour and outcome',
-    labelNames: ['colour', 'outcome'] as const,
-    registers
-  })
-  const durationSeconds = new Histogram({
-    name: 'switchyard_request_duration_seconds',
-    help: 'Time from request arrival to the upstream answer headers, by colour',
-    labelNames: ['colour'] as const,
-    buckets: DURATION_BUCKETS,
-    registers
-  })
-  // Both colours' series exist from the first scrape, traffic or not.
-  for (const colour of COLOURS) durationSeconds.zero({ colour })
+  // Plain numbers on the request path, read at scrape time (see request-metrics.ts).
+  const requestsTotal = new ColourCounter(registry, 'switchyard_requests_total', 'Proxied requests by colour and outcome', 'outcome', OUTCOMES)
+  const durationSeconds = new ColourHistogram(registry, 'switchyard_request_duration_seconds', 'Time from request arrival to the upstream answer headers, by colour', DURATION_BUCKETS)
   new Gauge({
     name: 'switchyard_inflight_requests',
     help: 'Requests in flight to each colour',
@@ -119,16 +108,13 @@ export function createMetrics (registry: Registry, sources: MetricSources, optio
 
   const bindOutcomes = (colour: Colour): Record<Outcome, { inc: () => void }> => {
     const out = {} as Record<Outcome, { inc: () => void }>
-    for (const outcome of OUTCOMES) {
-      const child = requestsTotal.labels(colour, outcome)
-      child.inc(0) // present from the first scrape, so rate() sees the series start at 0
-      out[outcome] = child
-    }
+    // Every series is present from the first scrape, so rate() sees it start at 0.
+    for (const outcome of OUTCOMES) out[outcome] = requestsTotal.bind(colour, outcome)
     return out
   }
   return {
     requests: { blue: bindOutcomes('blue'), green: bindOutcomes('green') },
-    duration: { blue: durationSeconds.labels('blue'), green: durationSeconds.labels('green') },
+    duration: { blue: durationSeconds.bind('blue'), green: durationSeconds.bind('green') },
     switches,
     rollbacks,
     webhookFailures
