@@ -7,7 +7,7 @@ import type { Shield } from '../guard/guard.js'
 import type { Outcome } from '../metrics/metrics.js'
 import type { Upstream } from '../upstreams/upstream.js'
 import { LimitStream, readBody } from './body.js'
-import { requestHeaders, responseHeaders } from './headers.js'
+import { requestHead, responseHeaders } from './headers.js'
 import { outcomeOf, type Recorder } from './record.js'
 import type { Shadow, ShadowRun } from './shadow.js'
 
@@ -49,37 +49,36 @@ export class Forwarder {
   /** `live` is false for preview requests: not recorded, not shielded, not mirrored. */
   forward (req: IncomingMessage, res: ServerResponse, colour: Colour, live = true): void {
     const started = performance.now()
-    const lengthHeader = req.headers['content-length']
-    const chunked = req.headers['transfer-encoding'] !== undefined
-    const length = lengthHeader === undefined ? 0 : Number(lengthHeader)
+    const head = requestHead(req.rawHeaders, { remoteAddress: req.socket.remoteAddress, proto: this.options.proto })
+    const length = head.length ?? 0
     if (length > this.options.bodyLimit) {
       // Refuse before reading a byte; close, since the unread body is still on the socket.
       sendError(res, BODY_TOO_LARGE(this.options.bodyLimit), colour, true)
       return
     }
-    if (chunked) {
+    const headers = head.headers
+    if (head.chunked) {
       const limited = new LimitStream(this.options.bodyLimit)
       pipeline(req, limited, noop)
-      this.dispatch(req, res, colour, limited, started, live, false)
+      this.dispatch(req, res, colour, limited, headers, started, live, false)
     } else if (length > this.options.bufferLimit) {
       const pass = new PassThrough()
       pipeline(req, pass, noop)
-      this.dispatch(req, res, colour, pass, started, live, false)
+      this.dispatch(req, res, colour, pass, headers, started, live, false)
     } else if (length > 0) {
       readBody(req, (err, body) => {
-        if (err === null) this.dispatch(req, res, colour, body, started, live, false)
+        if (err === null) this.dispatch(req, res, colour, body, headers, started, live, false)
         else res.destroy()
       })
     } else {
-      this.dispatch(req, res, colour, null, started, live, false)
+      this.dispatch(req, res, colour, null, headers, started, live, false)
     }
   }
 
   /** One attempt on one colour; a shielded attempt is the retry on the previous colour. */
-  dispatch (req: IncomingMessage, res: ServerResponse, colour: Colour, body: Buffer | Readable | null, started: number, live: boolean, shielded: boolean): void {
+  dispatch (req: IncomingMessage, res: ServerResponse, colour: Colour, body: Buffer | Readable | null, headers: string[], started: number, live: boolean, shielded: boolean): void {
     const upstream = this.upstreams[colour]
-    const headers = requestHeaders(req.headers, { remoteAddress: req.socket.remoteAddress, proto: this.options.proto })
-    const exchange = new Exchange(this, req, res, colour, body, started, live, shielded)
+    const exchange = new Exchange(this, req, res, colour, body, headers, started, live, shielded)
     // The mirror is set up first (undici may fail a dispatch synchronously) but sends nothing
     // until the live answer is complete, so it never competes with the live request.
     if (live && !shielded && exchange.buffered && this.shadow !== null && this.shadow.percent > 0) {
@@ -111,6 +110,7 @@ class Exchange implements Dispatcher.DispatchHandler {
   readonly #res: ServerResponse
   readonly #colour: Colour
   readonly #body: Buffer | Readable | null
+  readonly #headers: string[]
   readonly #started: number
   readonly #live: boolean
   readonly #shielded: boolean
@@ -122,12 +122,13 @@ class Exchange implements Dispatcher.DispatchHandler {
   #retryOn: Colour | null = null
   #finished = false
 
-  constructor (forwarder: Forwarder, req: IncomingMessage, res: ServerResponse, colour: Colour, body: Buffer | Readable | null, started: number, live: boolean, shielded: boolean) {
+  constructor (forwarder: Forwarder, req: IncomingMessage, res: ServerResponse, colour: Colour, body: Buffer | Readable | null, headers: string[], started: number, live: boolean, shielded: boolean) {
     this.#forwarder = forwarder
     this.#req = req
     this.#res = res
     this.#colour = colour
     this.#body = body
+    this.#headers = headers
     this.#started = started
     this.#live = live
     this.#shielded = shielded
@@ -230,7 +231,7 @@ class Exchange implements Dispatcher.DispatchHandler {
   }
 
   #retry (colour: Colour): void {
-    this.#forwarder.dispatch(this.#req, this.#res, colour, this.#body, this.#started, this.#live, true)
+    this.#forwarder.dispatch(this.#req, this.#res, colour, this.#body, this.#headers, this.#started, this.#live, true)
   }
 }
 

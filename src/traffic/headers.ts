@@ -1,6 +1,5 @@
 // Hop-by-hop headers describe one connection, not the message: a proxy must not pass them on
 // (RFC 9110 section 7.6.1), in either direction, nor any header the Connection header names.
-import type { IncomingHttpHeaders } from 'node:http'
 
 const HOP_BY_HOP = new Set([
   'connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization',
@@ -8,11 +7,9 @@ const HOP_BY_HOP = new Set([
 ])
 
 /** Names listed in a Connection header, lowercased; null when there are none (the usual case). */
-function connectionNamed (value: string | string[] | undefined): Set<string> | null {
-  if (value === undefined) return null
-  const text = Array.isArray(value) ? value.join(',') : value
+function connectionNamed (value: string): Set<string> | null {
   let named: Set<string> | null = null
-  for (const part of text.split(',')) {
+  for (const part of value.split(',')) {
     const name = part.trim().toLowerCase()
     if (name !== '' && name !== 'close' && name !== 'keep-alive') (named ??= new Set()).add(name)
   }
@@ -24,23 +21,58 @@ export interface ForwardedFor {
   proto: string
 }
 
-/** Headers for the upstream: the client's, less hop-by-hop ones, plus x-forwarded-*. */
-export function requestHeaders (incoming: IncomingHttpHeaders, forwarded: ForwardedFor): Record<string, string | string[]> {
-  const named = connectionNamed(incoming.connection)
-  const out: Record<string, string | string[]> = {}
-  for (const name in incoming) {
-    // `host` goes to x-forwarded-host: undici sets Host to the upstream's own.
-    // `expect` is answered by Node's server itself; undici refuses to send it.
-    if (HOP_BY_HOP.has(name) || name === 'host' || name === 'expect' || (named !== null && named.has(name))) continue
-    const value = incoming[name]
-    if (value !== undefined) out[name] = value
+/** What the forwarder needs of a request's head: the upstream's headers and the body's framing. */
+export interface RequestHead {
+  /** Flat list (name, value, ...) as undici takes it: the client's, less hop-by-hop, plus x-forwarded-*. */
+  headers: string[]
+  /** Declared Content-Length, or null. */
+  length: number | null
+  /** The body comes in chunks of unknown total (Transfer-Encoding). */
+  chunked: boolean
+}
+
+// Lengths of the names the request pass looks at: host, expect, x-forwarded-for, content-length
+// and the hop-by-hop ones. Any other name is copied without a lowercase copy being made.
+const REQUEST_LENGTHS = new Set([...HOP_BY_HOP, 'host', 'expect', 'x-forwarded-for', 'content-length'].map((name) => name.length))
+
+/**
+ * Reads the client's raw header list once: the headers for the upstream (names as the client
+ * spelled them) and the body's framing. `host` goes to x-forwarded-host (undici sets Host to the
+ * upstream's own); `expect` is answered by Node's server itself and undici refuses to send it.
+ */
+export function requestHead (raw: readonly string[], forwarded: ForwardedFor): RequestHead {
+  const headers: string[] = []
+  let named: Set<string> | null = null
+  let prior: string | null = null
+  let host: string | null = null
+  let length: number | null = null
+  let chunked = false
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i] as string
+    const value = raw[i + 1] as string
+    if (REQUEST_LENGTHS.has(name.length)) {
+      const lower = name.toLowerCase()
+      if (lower === 'content-length') length = Number(value)
+      else if (lower === 'x-forwarded-for') {
+        prior = prior === null ? value : `${prior}, ${value}`
+        continue
+      } else if (lower === 'host') {
+        host ??= value
+        continue
+      } else if (lower === 'expect') continue
+      else if (HOP_BY_HOP.has(lower)) {
+        if (lower === 'transfer-encoding') chunked = true
+        else if (lower === 'connection') named = addNamed(named, value)
+        continue
+      }
+    }
+    headers.push(name, value)
   }
-  const prior = incoming['x-forwarded-for']
+  const out = named === null ? headers : withoutNamed(headers, named)
   const client = forwarded.remoteAddress ?? 'unknown'
-  out['x-forwarded-for'] = prior === undefined ? client : `${Array.isArray(prior) ? prior.join(', ') : prior}, ${client}`
-  out['x-forwarded-proto'] = forwarded.proto
-  if (incoming.host !== undefined) out['x-forwarded-host'] = incoming.host
-  return out
+  out.push('x-forwarded-for', prior === null ? client : `${prior}, ${client}`, 'x-forwarded-proto', forwarded.proto)
+  if (host !== null) out.push('x-forwarded-host', host)
+  return { headers: out, length, chunked }
 }
 
 // Lengths of the hop-by-hop names: most names skip the lowercase copy on the way back.

@@ -92,7 +92,7 @@ export class Shadow {
    * yet: the standby gets the request once the live answer is complete (ShadowRun.liveEnd), so
    * the mirror's work never sits between a client and its answer.
    */
-  mirror (req: IncomingMessage, body: Buffer | null, headers: Record<string, string | string[]>, to: Colour, path: string, random: number): ShadowRun | null {
+  mirror (req: IncomingMessage, body: Buffer | null, headers: string[], to: Colour, path: string, random: number): ShadowRun | null {
     if (this.percent <= 0 || random * 100 >= this.percent) return null
     if (body !== null && body.length > this.#options.maxBodyBytes) return null
     this.mirrored++
@@ -203,7 +203,7 @@ export class ShadowRun {
   readonly path: string
   readonly method: string
   readonly input: Buffer | null
-  readonly headers: Record<string, string | string[]>
+  readonly headers: string[]
   readonly to: Colour
   readonly standbyPath: string
   readonly liveColour: Colour
@@ -220,7 +220,7 @@ export class ShadowRun {
   #held = 0
   #settled = false
 
-  constructor (shadow: Shadow, req: IncomingMessage, body: Buffer | null, headers: Record<string, string | string[]>, to: Colour, standbyPath: string) {
+  constructor (shadow: Shadow, req: IncomingMessage, body: Buffer | null, headers: string[], to: Colour, standbyPath: string) {
     this.#shadow = shadow
     this.path = req.url as string
     this.method = req.method as string
