@@ -6,7 +6,7 @@ import { registerDashboard } from './admin/dashboard/index.js'
 import { registerAdminRoutes } from './admin/routes.js'
 import { COLOURS, type Colour } from './colour.js'
 import type { Config } from './config/schema.js'
-import { ADMIN_EXPOSED, BAD_BODY, CONFIG_INVALID, INTERNAL, NOT_FOUND, PREVIEW_UNAUTHORIZED, SHUTTING_DOWN, SwitchyardError, UNKNOWN_COLOUR } from './errors.js'
+import { ADMIN_EXPOSED, AUTH_RATE_LIMITED, BAD_BODY, CONFIG_INVALID, INTERNAL, NOT_FOUND, PREVIEW_UNAUTHORIZED, SHUTTING_DOWN, SwitchyardError, UNKNOWN_COLOUR } from './errors.js'
 import { createMetrics, type Metrics } from './metrics/metrics.js'
 import { Timeline } from './metrics/timeline.js'
 import { Notifier } from './notify/webhooks.js'
@@ -17,7 +17,10 @@ import { Forwarder, sendError } from './traffic/forward.js'
 import { Canary } from './traffic/canary.js'
 import { Router } from './traffic/router.js'
 import { Shadow } from './traffic/shadow.js'
-import { createTokenCheck } from './admin/auth.js'
+import type { AdminAuth } from './admin/auth.js'
+import { AuthFailures } from './admin/auth-failures.js'
+import { AdminTokens } from './admin/tokens.js'
+import { listenerFactory, readTls, reloadTls, type ListenerLimits, type ListenerOptions } from './listener.js'
 import { registerTrafficRoutes } from './admin/traffic-routes.js'
 import { MetricsRecorder } from './traffic/record.js'
 import { Guard } from './guard/guard.js'
@@ -60,6 +63,8 @@ export interface Switchyard {
   close (): Promise<void>
   /** Cuts every connection still open: for when close() has waited long enough. */
   destroy (): void
+  /** SIGHUP: re-reads the admin tokens file and the TLS certificates; a broken file keeps what is in force. */
+  reload (): void
 }
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|\[::1\]|localhost)$/
@@ -71,13 +76,24 @@ export function isLoopback (host: string): boolean {
 /** Wires the listeners, state, upstreams and health checks. It never listens itself. */
 export async function build (options: BuildOptions): Promise<Switchyard> {
   const { config, logger } = options
-  if (!isLoopback(config.admin.host) && config.admin.token === null) throw ADMIN_EXPOSED(config.admin.host)
+  const tokens = new AdminTokens({ ...config.admin, logger })
+  if (!isLoopback(config.admin.host) && !tokens.required) throw ADMIN_EXPOSED(config.admin.host)
+  if (!isLoopback(config.admin.host) && config.admin.tls.cert === null) {
+    logger.warn({ host: config.admin.host }, 'the admin API listens on a non-loopback address without TLS: its tokens cross the network in clear (set admin.tls)')
+  }
+  const auth: AdminAuth = { tokens, failures: new AuthFailures({ limit: config.admin.authFailures.limit, windowMs: config.admin.authFailures.window }) }
+  // Read now, so a certificate that went missing since the config was loaded stops start-up.
+  const proxyTls = readTls(config.listen.tls, 'listen')
+  const adminTls = readTls(config.admin.tls, 'admin')
+  // The admin API takes the same timeouts, and its own connection bound.
+  const { headersTimeout, requestTimeout, keepAliveTimeout, maxConnections, maxRequestsPerSocket } = config.listen
+  const limits: ListenerLimits = { headersTimeout, requestTimeout, keepAliveTimeout, maxConnections, maxRequestsPerSocket }
   // Upstream kinds and registry sync: settings that only make sense together.
   const together = [...COLOURS.flatMap((colour) => kindProblems(colour, config.upstreams[colour])), ...registryProblems(config)]
   if (together.length > 0) throw CONFIG_INVALID(together.join('\n'))
 
   const registry = options.registry ?? new Registry()
-  const store = options.store ?? openStore(config.state, logger)
+  const store = options.store ?? await openStore(config.state, logger)
   let deployment: Deployment
   try {
     deployment = await Deployment.open(store, { initial: config.active, historyLimit: config.state.historyLimit, bakeMs: config.rollback.bake })
@@ -127,34 +143,35 @@ export async function build (options: BuildOptions): Promise<Switchyard> {
     shield: rollback.shield
   })
   const shadow = new Shadow(upstreams, registry, config.shadow)
-  const router = new Router(deployment, { preview: config.preview, stickyHeader: config.canary.stickyHeader, authorised: createTokenCheck(config.admin.token), diverter: guard })
+  const router = new Router(deployment, { preview: config.preview, stickyHeader: config.canary.stickyHeader, authorised: (authorization) => !tokens.required || tokens.match(authorization) !== null, diverter: guard })
   const canary = new Canary({ router, guard, deployment, logger })
   const forwarder = new Forwarder(upstreams, guard, guard, shadow, {
     timeout: config.proxy.timeout,
     bodyLimit: config.proxy.bodyLimit,
     // Bodies up to the shield's cap are buffered: the fastest way to forward, and retryable.
     bufferLimit: Math.min(config.proxy.bodyLimit, rollback.shield.maxBodyBytes),
-    proto: 'http'
+    proto: proxyTls === null ? 'http' : 'https'
   })
-  const proxy = buildProxy(forwarder, router, config, logger)
+  const proxy = buildProxy(forwarder, router, config, logger, auth, { name: 'public', limits, tls: proxyTls, logger })
 
   let accepting = true
-  const admin = buildAdmin(logger)
-  const traffic = { deployment, canary, shadow, token: config.admin.token, gate: config.shadow.gate }
+  const admin = buildAdmin(logger, { name: 'admin', limits: { ...limits, maxConnections: config.admin.maxConnections, maxRequestsPerSocket: null }, tls: adminTls, logger })
+  const traffic = { deployment, canary, shadow, auth, gate: config.shadow.gate }
   // Smoke gate and registry sync: a switch runs the smoke requests first; the alias follows after.
   const smoke = new Smoke(upstreams, config.smoke, logger)
   const modelRegistry = openRegistrySync(config, { registry, logger, env: process.env })
-  registerAdminRoutes(admin, { deployment, health, guard, upstreams, registry, metrics, token: config.admin.token, isAccepting: () => accepting, traffic, smoke: (colour) => smoke.check(colour), modelRegistry })
-  registerSmokeRoutes(admin, { smoke, token: config.admin.token })
-  registerRegistryRoutes(admin, { sync: modelRegistry, deployment, token: config.admin.token })
+  registerAdminRoutes(admin, { deployment, health, guard, upstreams, registry, metrics, auth, isAccepting: () => accepting, traffic, smoke: (colour) => smoke.check(colour), modelRegistry })
+  registerSmokeRoutes(admin, { smoke, auth })
+  registerRegistryRoutes(admin, { sync: modelRegistry, deployment, auth })
   registerTrafficRoutes(admin, traffic)
   // Observability: the dashboard (GET /, /admin/timeline, /admin/events) and the webhooks, which
   // only queue from the event handlers: nothing on the request path waits for a receiver.
-  registerDashboard(admin, { deployment, health, guard, upstreams, timeline, tokenRequired: config.admin.token !== null })
+  registerDashboard(admin, { deployment, health, guard, upstreams, timeline, tokenRequired: tokens.required })
   const notifier = new Notifier({ ...config.notify, logger, failures: metrics.webhookFailures })
   notifier.watch({ deployment, guard, health })
 
   await health.start()
+  tokens.watch()
   modelRegistry?.watch(deployment)
   void modelRegistry?.check(deployment.active)
 
@@ -163,6 +180,7 @@ export async function build (options: BuildOptions): Promise<Switchyard> {
     closing ??= (async () => {
       accepting = false
       forwarder.draining = true
+      tokens.close()
       health.close()
       guard.close()
       canary.close()
@@ -184,25 +202,44 @@ export async function build (options: BuildOptions): Promise<Switchyard> {
     for (const colour of COLOURS) void upstreams[colour].pool.destroy()
   }
 
-  return { config, proxy, admin, deployment, health, guard, canary, shadow, upstreams, metrics, registry, smoke, modelRegistry, close, destroy }
+  const reload = (): void => {
+    tokens.reload()
+    reloadTls(proxy.server, config.listen.tls, 'listen', logger)
+    reloadTls(admin.server, config.admin.tls, 'admin', logger)
+  }
+
+  return { config, proxy, admin, deployment, health, guard, canary, shadow, upstreams, metrics, registry, smoke, modelRegistry, close, destroy, reload }
 }
 
-function buildProxy (forwarder: Forwarder, router: Router, config: Config, logger: Logger): FastifyInstance {
+function buildProxy (forwarder: Forwarder, router: Router, config: Config, logger: Logger, auth: AdminAuth, listener: ListenerOptions): FastifyInstance {
   // Per-request logging is off unless asked for: a pino line per request halves throughput.
   // return503OnClosing is off: while stopping, requests on open keep-alive connections get
   // switchyard's own JSON 503 from the hook below.
+  const serverFactory = listenerFactory(listener)
   const proxy: FastifyInstance = config.log.requests
-    ? Fastify({ loggerInstance: logger.child({ listener: 'public' }) as FastifyBaseLogger, return503OnClosing: false })
-    : Fastify({ logger: false, return503OnClosing: false })
+    ? Fastify({ serverFactory, loggerInstance: logger.child({ listener: 'public' }) as FastifyBaseLogger, return503OnClosing: false })
+    : Fastify({ serverFactory, logger: false, return503OnClosing: false })
+  // A preview that needs the token is a token check like an admin one: the same failure bound.
+  const previewHeader = config.preview.header.toLowerCase()
+  const guarded = config.preview.enabled && config.preview.requireToken && auth.tokens.required
   // The handler is an onRequest hook that takes the raw request and response: no body parsing
   // (bodies pass through byte for byte), no reply serialisation. The colour is read once, here.
   const hook = (request: { raw: IncomingMessage }, reply: { hijack: () => void, raw: ServerResponse }): void => {
     reply.hijack()
     const req = request.raw
     if (forwarder.draining) return sendError(reply.raw, SHUTTING_DOWN(), null, true)
+    const address = guarded && req.headers[previewHeader] !== undefined ? String(req.socket.remoteAddress) : null
+    const wait = address === null ? 0 : auth.failures.retryAfter(address)
+    if (wait > 0) {
+      reply.raw.setHeader('retry-after', String(wait))
+      return sendError(reply.raw, AUTH_RATE_LIMITED(wait), null, true)
+    }
     const preview = router.preview(req)
     if (preview === null) forwarder.forward(req, reply.raw, router.live(req))
-    else if (preview === 'unauthorised') sendError(reply.raw, PREVIEW_UNAUTHORIZED(), null, true)
+    else if (preview === 'unauthorised') {
+      if (address !== null) auth.failures.fail(address)
+      sendError(reply.raw, PREVIEW_UNAUTHORIZED(), null, true)
+    }
     else if (preview === 'unknown-colour') sendError(reply.raw, UNKNOWN_COLOUR(req.headers[config.preview.header.toLowerCase()]), null, true)
     else forwarder.forward(req, reply.raw, preview, false)
   }
@@ -215,8 +252,9 @@ function buildProxy (forwarder: Forwarder, router: Router, config: Config, logge
   return proxy
 }
 
-function buildAdmin (logger: Logger): FastifyInstance {
+function buildAdmin (logger: Logger, listener: ListenerOptions): FastifyInstance {
   const admin: FastifyInstance = Fastify({
+    serverFactory: listenerFactory(listener),
     loggerInstance: logger.child({ listener: 'admin' }) as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true })
   })

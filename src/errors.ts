@@ -54,6 +54,7 @@ export const BODY_TOO_LARGE = createError('SW_ERR_BODY_TOO_LARGE', 'request body
 export const BAD_BODY = createError('SW_ERR_BAD_BODY', '%s', 400)
 export const UNKNOWN_COLOUR = createError('SW_ERR_UNKNOWN_COLOUR', 'unknown colour %j: expected "blue" or "green"', 400)
 export const UNAUTHORIZED = createError('SW_ERR_UNAUTHORIZED', 'missing or wrong bearer token', 401)
+export const AUTH_RATE_LIMITED = createError('SW_ERR_AUTH_RATE_LIMITED', 'too many failed token checks from this address: try again in %d s', 429)
 export const NOT_FOUND = createError('SW_ERR_NOT_FOUND', 'no route %s %s', 404)
 export const VERSION_CONFLICT = createError('SW_ERR_VERSION_CONFLICT', 'expected state version %d but it is %d', 409)
 export const NO_PREVIOUS = createError('SW_ERR_NO_PREVIOUS', 'there is no previous colour to roll back to', 409)
@@ -72,7 +73,7 @@ export const INTERNAL = createError('SW_ERR_INTERNAL', 'internal error: %s', 500
 export const CONFIG_INVALID = createError('SW_ERR_CONFIG_INVALID', 'invalid configuration:\n%s', 1)
 export const STATE_CORRUPT = createError('SW_ERR_STATE_CORRUPT', 'state file %s cannot be used: %s. Fix or remove it; switchyard never resets it silently', 1)
 export const STATE_OFFLINE = createError('SW_ERR_STATE_OFFLINE', 'cannot start: Redis at %s is unreachable (%s) and %s', 1)
-export const ADMIN_EXPOSED = createError('SW_ERR_ADMIN_EXPOSED', 'admin.host is %s, which is not a loopback address, and no admin token is set: set SWITCHYARD_ADMIN_TOKEN or admin.token', 1)
+export const ADMIN_EXPOSED = createError('SW_ERR_ADMIN_EXPOSED', 'admin.host is %s, which is not a loopback address, and no admin token is set: set SWITCHYARD_ADMIN_TOKEN (admin.token), admin.tokens or admin.tokensFile', 1)
 
 /** Every defined kind, for the README check and for clients that want to list codes. */
 export function allErrorKinds (): ErrorKind[] {

@@ -16,14 +16,19 @@ export interface Running {
 export async function start (config: Config, logger: Logger): Promise<Running> {
   const app = await build({ config, logger })
   try {
-    const proxyUrl = await app.proxy.listen({ host: config.listen.host, port: config.listen.port })
-    const adminUrl = await app.admin.listen({ host: config.admin.host, port: config.admin.port })
+    // Fastify names the scheme from its own https option; switchyard makes its servers itself.
+    const proxyUrl = scheme(await app.proxy.listen({ host: config.listen.host, port: config.listen.port }), config.listen.tls.cert)
+    const adminUrl = scheme(await app.admin.listen({ host: config.admin.host, port: config.admin.port }), config.admin.tls.cert)
     logger.info({ proxy: proxyUrl, admin: adminUrl, active: app.deployment.active, version: app.deployment.state.version, store: app.deployment.store.kind }, 'switchyard listening')
     return { app, proxyUrl, adminUrl, stop: () => stopGracefully(app, config, logger) }
   } catch (err) {
     await app.close()
     throw err
   }
+}
+
+function scheme (url: string, cert: string | null): string {
+  return cert === null ? url : url.replace(/^http:/, 'https:')
 }
 
 async function stopGracefully (app: Switchyard, config: Config, logger: Logger): Promise<void> {
@@ -40,16 +45,25 @@ async function stopGracefully (app: Switchyard, config: Config, logger: Logger):
   }
 }
 
-/** `switchyard serve`: load config (file, env, flags), listen, stop gracefully on SIGTERM/SIGINT. */
+/**
+ * `switchyard serve`: load config (file, env, flags), listen, stop gracefully on SIGTERM/SIGINT;
+ * SIGHUP re-reads the admin tokens file and the TLS certificates.
+ */
 export async function serve (args: readonly string[]): Promise<void> {
   const { config, warnings } = loadConfigWithWarnings({ args, env: process.env })
   const logger = pino({ level: config.log.level, base: { service: 'switchyard' } })
   for (const warning of warnings) logger.warn(warning)
   const running = await start(config, logger)
+  const onHangUp = (): void => {
+    logger.info({ signal: 'SIGHUP' }, 'signal received: reloading the admin tokens file and TLS certificates')
+    running.app.reload()
+  }
+  process.on('SIGHUP', onHangUp)
   await new Promise<void>((resolve) => {
     const onSignal = (signal: NodeJS.Signals): void => {
       process.off('SIGTERM', onSignal)
       process.off('SIGINT', onSignal)
+      process.off('SIGHUP', onHangUp)
       logger.info({ signal }, 'signal received')
       running.stop().then(resolve, resolve)
     }

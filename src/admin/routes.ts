@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { FastifyInstance } from 'fastify'
 import type { Registry } from 'prom-client'
 import { COLOURS, type Colour } from '../colour.js'
 import { TARGET_UNHEALTHY } from '../errors.js'
@@ -8,7 +8,7 @@ import type { DeploymentState } from '../state/types.js'
 import type { Guard } from '../guard/guard.js'
 import type { HealthChecker } from '../upstreams/health.js'
 import type { Upstream } from '../upstreams/upstream.js'
-import { requireTokenHook } from './auth.js'
+import { actorOf, requireTokenHook, type AdminAuth } from './auth.js'
 import { checkGate, type TrafficDeps } from './traffic-routes.js'
 import { parseHistoryQuery, parseRollbackBody, parseSwitchBody } from './validate.js'
 
@@ -19,7 +19,8 @@ export interface AdminDeps {
   upstreams: Record<Colour, Upstream>
   registry: Registry
   metrics: Metrics
-  token: string | null
+  /** The tokens in force and the bound on failed checks. */
+  auth: AdminAuth
   /** False while the process shuts down: /readyz answers 503 so load balancers move away. */
   isAccepting: () => boolean
   /** Shadow gate and progressive switches, when wired. */
@@ -83,13 +84,8 @@ function changeBody (state: DeploymentState, changed: boolean): Record<string, u
   return { active: state.active, previous: state.previous, version: state.version, changed }
 }
 
-/** Who asked, for the audit line: the client address until tokens carry labels. */
-function actor (request: FastifyRequest): string {
-  return request.ip
-}
-
 export function registerAdminRoutes (app: FastifyInstance, deps: AdminDeps): void {
-  const requireToken = requireTokenHook(deps.token)
+  const requireToken = requireTokenHook(deps.auth)
   // Probed now, not from the last interval: a target that died a second ago must not win.
   const probeOrRefuse = async (colour: Colour): Promise<void> => {
     const probe = await deps.health.probe(colour)
@@ -123,14 +119,14 @@ export function registerAdminRoutes (app: FastifyInstance, deps: AdminDeps): voi
       await deps.smoke?.(body.to)
     }
     if (moving && body.steps !== undefined && deps.traffic !== undefined) {
-      const progress = deps.traffic.canary.start(body.to, body.steps, body.stepInterval ?? 60_000, body.reason ?? `progressive switch to ${body.to}`, actor(request))
+      const progress = deps.traffic.canary.start(body.to, body.steps, body.stepInterval ?? 60_000, body.reason ?? `progressive switch to ${body.to}`, actorOf(request))
       reply.code(202)
       return { progress }
     }
     const result = await deps.deployment.switchTo(body.to, {
       reason: body.reason ?? `switch to ${body.to}`,
       by: 'operator',
-      actor: actor(request),
+      actor: actorOf(request),
       expectedVersion: body.expectedVersion
     })
     if (result.changed) deps.metrics.switches.labels('operator').inc()
@@ -144,7 +140,7 @@ export function registerAdminRoutes (app: FastifyInstance, deps: AdminDeps): voi
     const result = await deps.deployment.rollback({
       reason: body.reason ?? 'rollback by operator',
       by: 'operator',
-      actor: actor(request),
+      actor: actorOf(request),
       expectedVersion: body.expectedVersion
     })
     if (result.changed) {

@@ -5,7 +5,7 @@ import { GATE_FAILED } from '../errors.js'
 import type { Deployment } from '../state/deployment.js'
 import type { Canary } from '../traffic/canary.js'
 import type { Shadow } from '../traffic/shadow.js'
-import { requireTokenHook } from './auth.js'
+import { actorOf, requireTokenHook, type AdminAuth } from './auth.js'
 import { effectiveGate, gateProblems } from './gate.js'
 import { parseNumberField, type GateBody } from './validate.js'
 
@@ -13,7 +13,7 @@ export interface TrafficDeps {
   deployment: Deployment
   canary: Canary
   shadow: Shadow
-  token: string | null
+  auth: AdminAuth
   gate: Config['shadow']['gate']
 }
 
@@ -37,7 +37,7 @@ export function checkGate (deps: Pick<TrafficDeps, 'deployment' | 'shadow' | 'ga
 
 /** Shadow, canary and abort: testing the standby on live traffic before it serves everyone. */
 export function registerTrafficRoutes (app: FastifyInstance, deps: TrafficDeps): void {
-  const requireToken = requireTokenHook(deps.token)
+  const requireToken = requireTokenHook(deps.auth)
 
   app.get('/admin/shadow', async () => ({ standby: otherColour(deps.deployment.active), ...deps.shadow.report() }))
 
@@ -45,7 +45,7 @@ export function registerTrafficRoutes (app: FastifyInstance, deps: TrafficDeps):
     const body = parseNumberField(request.body, 'percent', 0, 100, ['percent', 'reset'])
     if (body.reset === true) deps.shadow.reset()
     deps.shadow.percent = body.percent as number
-    request.log.info({ percent: deps.shadow.percent, actor: request.ip }, 'shadow percent set')
+    request.log.info({ percent: deps.shadow.percent, actor: actorOf(request) }, 'shadow percent set')
     return { standby: otherColour(deps.deployment.active), ...deps.shadow.report() }
   })
 
@@ -53,7 +53,7 @@ export function registerTrafficRoutes (app: FastifyInstance, deps: TrafficDeps):
 
   app.post('/admin/canary', { preHandler: requireToken }, async (request) => {
     const body = parseNumberField(request.body, 'weight', 0, 100, ['weight'])
-    deps.canary.setWeight(body.weight as number, request.ip)
+    deps.canary.setWeight(body.weight as number, actorOf(request))
     return deps.canary.status()
   })
 

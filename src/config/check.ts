@@ -1,6 +1,8 @@
 // One setting's value, checked: first against its schema (type, range, pattern), then refined
 // (a duration or size parsed, a URL normalised). Problems name the value's origin by its label.
+import { accessSync, constants, statSync } from 'node:fs'
 import { Value } from '@sinclair/typebox/value'
+import { parseTokenList } from '../admin/tokens.js'
 import { parseSmoke } from '../smoke/config.js'
 import type { Leaf } from './keys.js'
 import { NOTIFY_EVENTS, type NotifyEvent, type WebhookConfig } from './schema.js'
@@ -66,6 +68,20 @@ function parseMethodList (value: unknown, label: string): Parsed<unknown> {
   return { ok: true, value: out }
 }
 
+/** A file switchyard reads at start-up (and again on SIGHUP): it must be a readable file. */
+function checkReadableFile (value: unknown, label: string): Parsed<unknown> {
+  if (value === null) return { ok: true, value: null }
+  const file = String(value)
+  try {
+    if (!statSync(file).isFile()) return { ok: false, problem: `${label}: ${JSON.stringify(file)} is not a file` }
+    accessSync(file, constants.R_OK)
+  } catch (err) {
+    const code = String((err as NodeJS.ErrnoException).code)
+    return { ok: false, problem: `${label}: ${JSON.stringify(file)} ${code === 'ENOENT' ? 'does not exist' : `cannot be read (${code})`}` }
+  }
+  return { ok: true, value: file }
+}
+
 export function checkLeaf (leaf: Leaf, value: unknown, label: string): Parsed<unknown> {
   if (!Value.Check(leaf.schema, value)) return { ok: false, problem: `${label}: ${leaf.expected} (got ${show(value, leaf.secret)})` }
   switch (leaf.refine) {
@@ -93,6 +109,12 @@ export function checkLeaf (leaf: Leaf, value: unknown, label: string): Parsed<un
       return parseSmoke(value, label)
     case 'nullableHttpUrl':
       return value === null ? { ok: true, value: null } : parseHttpUrl(String(value), label)
+    case 'adminTokens': {
+      const parsed = parseTokenList(value, label)
+      return parsed.ok ? { ok: true, value: parsed.tokens } : parsed
+    }
+    case 'readableFile':
+      return checkReadableFile(value, label)
     case undefined:
       return { ok: true, value }
   }

@@ -14,7 +14,7 @@ import { deepFreeze } from './freeze.js'
 import { DURATION_EXPECTED, SIZE_EXPECTED } from './units.js'
 import { URL_EXPECTED } from './url.js'
 
-export type Refine = 'duration' | 'positiveDuration' | 'size' | 'httpUrl' | 'offDuration' | 'offNumber' | 'offCount' | 'methodList' | 'webhooks' | 'smoke' | 'nullableHttpUrl'
+export type Refine = 'duration' | 'positiveDuration' | 'size' | 'httpUrl' | 'offDuration' | 'offNumber' | 'offCount' | 'methodList' | 'webhooks' | 'smoke' | 'nullableHttpUrl' | 'adminTokens' | 'readableFile'
 
 // Every key may be left out: defaults fill the gaps and the loader reports required ones itself.
 const Section = <P extends TProperties>(properties: P) =>
@@ -66,6 +66,16 @@ const Ratio = (description: string) =>
 const MethodList = (description: string) =>
   Type.Union([Type.Array(Type.String()), Type.String()], { description, expected: 'must be a list of methods, each optionally with a path ("GET", "POST /invocations")', refine: 'methodList' })
 
+// A file read at start-up (a certificate, the tokens file): it must exist and be readable.
+const FilePath = (description: string) =>
+  Type.Union([Type.String({ minLength: 1 }), Type.Null()], { description, expected: 'must be a file path or null', refine: 'readableFile' })
+
+// A certificate and its key, both or neither (PEM files).
+const Tls = (section: 'listen' | 'admin', listener: string) => Section({
+  cert: FilePath(`PEM certificate (chain) of the ${listener}; with ${section}.tls.key it speaks HTTPS; null: plain HTTP`),
+  key: FilePath(`PEM private key of ${section}.tls.cert`)
+})
+
 const HttpUrl = (description: string) =>
   Type.String({ description, expected: URL_EXPECTED, refine: 'httpUrl' })
 
@@ -81,12 +91,31 @@ const Upstream = (colour: Colour) => Section({
 export const ConfigSchema = Section({
   listen: Section({
     host: Text('Address the public listener binds to'),
-    port: Port('Port of the public listener (0 picks a free one)')
+    port: Port('Port of the public listener (0 picks a free one)'),
+    headersTimeout: Duration('Time a client may take to send a request\'s headers (slow clients are cut with 408); the admin API uses it too', 'positiveDuration'),
+    requestTimeout: Duration('Time a client may take to send a whole request, body included (not the upstream\'s answer); at least headersTimeout; the admin API uses it too', 'positiveDuration'),
+    keepAliveTimeout: Duration('How long an idle client connection is kept open between requests; the admin API uses it too', 'positiveDuration'),
+    maxConnections: OffNumber('Client connections open at once; past it new connections are closed at once ("off": no limit)', 'must be an integer of at least 1', 'offCount'),
+    maxRequestsPerSocket: OffNumber('Requests one client connection may carry before it is closed ("off": no limit)', 'must be an integer of at least 1', 'offCount'),
+    tls: Tls('listen', 'public listener')
   }),
   admin: Section({
     host: Text('Address the admin API binds to; keep it on loopback unless a token is set'),
     port: Port('Port of the admin API'),
-    token: OrNull(Text(''), 'Bearer token the admin API requires; null means none', true)
+    token: OrNull(Text(''), 'Bearer token the admin API requires (its label is "admin"); null means none', true),
+    tokens: Type.Union([Type.Array(Type.Unknown()), Type.String()], {
+      description: 'More bearer tokens, each with the label history and logs name it by: a list of {label, token} (JSON in env/flags)',
+      expected: 'must be a list of {label, token}',
+      refine: 'adminTokens',
+      secret: true
+    }),
+    tokensFile: FilePath('File of "label token" lines, one token each; re-read when it changes and on SIGHUP (rotation without a restart)'),
+    authFailures: Section({
+      limit: OffNumber('Failed token checks a client address may make per window; past it its requests that need a token get 429, right token or not ("off": no limit)', 'must be an integer of at least 1', 'offCount'),
+      window: Duration('The window of admin.authFailures.limit, and how long an address that reached it is refused', 'positiveDuration')
+    }),
+    maxConnections: OffNumber('Admin API connections open at once (the dashboard holds one per open page); "off": no limit', 'must be an integer of at least 1', 'offCount'),
+    tls: Tls('admin', 'admin API')
   }),
   upstreams: Section({
     blue: Upstream('blue'),
@@ -214,11 +243,22 @@ export interface WebhookConfig {
   readonly events: readonly NotifyEvent[]
 }
 
+/** One admin bearer token and the label the audit trail names it by. */
+export interface AdminToken {
+  readonly label: string
+  readonly token: string
+}
+
+type ResolvedInput = Resolved<ConfigInput>
+
 /**
  * The loaded configuration: every key present, durations in milliseconds, sizes in bytes. The
  * smoke list is checked into SmokeRequest objects (bodies read from their files).
  */
-export type Config = Omit<Resolved<ConfigInput>, 'smoke'> & { readonly smoke: readonly SmokeRequest[] }
+export type Config = Omit<ResolvedInput, 'smoke' | 'admin'> & {
+  readonly smoke: readonly SmokeRequest[]
+  readonly admin: Omit<ResolvedInput['admin'], 'tokens'> & { readonly tokens: readonly AdminToken[] }
+}
 export type UpstreamConfig = Config['upstreams'][Colour]
 
 /** Every default; upstream URLs have none, so they must be given. */
@@ -227,8 +267,26 @@ export type Defaults = Omit<Config, 'upstreams'> & {
 }
 
 export const DEFAULTS: Defaults = deepFreeze({
-  listen: { host: '0.0.0.0', port: 8080 },
-  admin: { host: '127.0.0.1', port: 8081, token: null },
+  listen: {
+    host: '0.0.0.0',
+    port: 8080,
+    headersTimeout: 10_000,
+    requestTimeout: 120_000,
+    keepAliveTimeout: 72_000,
+    maxConnections: 4096,
+    maxRequestsPerSocket: null,
+    tls: { cert: null, key: null }
+  },
+  admin: {
+    host: '127.0.0.1',
+    port: 8081,
+    token: null,
+    tokens: [],
+    tokensFile: null,
+    authFailures: { limit: 10, window: 60_000 },
+    maxConnections: 256,
+    tls: { cert: null, key: null }
+  },
   upstreams: {
     blue: { healthPath: null, kind: 'mlflow', model: null, readyStatus: 200, modelVersion: null },
     green: { healthPath: null, kind: 'mlflow', model: null, readyStatus: 200, modelVersion: null }

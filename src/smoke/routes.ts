@@ -1,6 +1,6 @@
 // POST /admin/smoke {"colour": "green"}: run the smoke requests against a colour now.
 import type { FastifyInstance } from 'fastify'
-import { requireTokenHook } from '../admin/auth.js'
+import { requireTokenHook, type AdminAuth } from '../admin/auth.js'
 import { isColour, type Colour } from '../colour.js'
 import { BAD_BODY, UNKNOWN_COLOUR } from '../errors.js'
 import type { Smoke } from './smoke.js'
@@ -16,8 +16,8 @@ export function parseSmokeBody (raw: unknown): Colour {
   return body.colour
 }
 
-export function registerSmokeRoutes (app: FastifyInstance, deps: { smoke: Smoke, token: string | null }): void {
-  const requireToken = requireTokenHook(deps.token)
+export function registerSmokeRoutes (app: FastifyInstance, deps: { smoke: Smoke, auth: AdminAuth }): void {
+  const requireToken = requireTokenHook(deps.auth)
 
   // 200 with the report when every request passed; 412 SW_ERR_SMOKE_FAILED with it otherwise.
   app.post('/admin/smoke', { preHandler: requireToken }, async (request) => {

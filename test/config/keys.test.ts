@@ -21,8 +21,8 @@ t.test('envNameFor splits camelCase and upper-cases the path', async t => {
 t.test('describeConfig lists every leaf with its env name, default and description', async t => {
   const rows = describeConfig()
   t.same(rows.map(row => row.key), [
-    'listen.host', 'listen.port',
-    'admin.host', 'admin.port', 'admin.token',
+    'listen.host', 'listen.port', 'listen.headersTimeout', 'listen.requestTimeout', 'listen.keepAliveTimeout', 'listen.maxConnections', 'listen.maxRequestsPerSocket', 'listen.tls.cert', 'listen.tls.key',
+    'admin.host', 'admin.port', 'admin.token', 'admin.tokens', 'admin.tokensFile', 'admin.authFailures.limit', 'admin.authFailures.window', 'admin.maxConnections', 'admin.tls.cert', 'admin.tls.key',
     'upstreams.blue.url', 'upstreams.blue.healthPath', 'upstreams.blue.kind', 'upstreams.blue.model', 'upstreams.blue.readyStatus', 'upstreams.blue.modelVersion',
     'upstreams.green.url', 'upstreams.green.healthPath', 'upstreams.green.kind', 'upstreams.green.model', 'upstreams.green.readyStatus', 'upstreams.green.modelVersion',
     'active',

@@ -10,8 +10,17 @@ const URLS = {
 }
 
 const EXPECTED_DEFAULTS: Config = {
-  listen: { host: '0.0.0.0', port: 8080 },
-  admin: { host: '127.0.0.1', port: 8081, token: null },
+  listen: {
+    host: '0.0.0.0',
+    port: 8080,
+    headersTimeout: 10_000,
+    requestTimeout: 120_000,
+    keepAliveTimeout: 72_000,
+    maxConnections: 4096,
+    maxRequestsPerSocket: null,
+    tls: { cert: null, key: null }
+  },
+  admin: { host: '127.0.0.1', port: 8081, token: null, tokens: [], tokensFile: null, authFailures: { limit: 10, window: 60_000 }, maxConnections: 256, tls: { cert: null, key: null } },
   upstreams: {
     blue: { url: 'http://127.0.0.1:9001', healthPath: null, kind: 'mlflow', model: null, readyStatus: 200, modelVersion: null },
     green: { url: 'http://127.0.0.1:9002', healthPath: null, kind: 'mlflow', model: null, readyStatus: 200, modelVersion: null }

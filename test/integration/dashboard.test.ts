@@ -149,7 +149,7 @@ t.test('the dashboard shows the live colour, draws the traffic and switches with
   const status = await sy.admin('GET', '/admin/status')
   t.match(status.body, { active: 'green', previous: 'blue', version: 2, reason: 'ship forest v2', by: 'operator' })
   await page.waitForFunction(() => document.querySelector('#history tr td:nth-child(5)')?.textContent === 'ship forest v2')
-  t.match(await page.innerText('#history tr:first-child'), /2\s.*switch blue → green\s+operator \(127\.0\.0\.1\)\s+ship forest v2/)
+  t.match(await page.innerText('#history tr:first-child'), /2\s.*switch blue → green\s+operator \(admin\)\s+ship forest v2/)
 
   await page.waitForFunction(() => Number(document.getElementById('chart-rps')?.dataset.green) > 0)
   t.ok(await chartValue(page, 'rps', 'green') > 0, 'green now takes the requests')
