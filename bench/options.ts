@@ -3,7 +3,7 @@
 import { parseArgs } from 'node:util'
 import { defaultTool, type Tool } from './load/index.js'
 
-export const SCENARIOS = ['throughput', 'fixed-rate', 'big-body', 'leak'] as const
+export const SCENARIOS = ['throughput', 'fixed-rate', 'big-body', 'leak', 'shadow', 'rollback', 'redis-propagation'] as const
 export type Scenario = typeof SCENARIOS[number]
 
 export interface Options {

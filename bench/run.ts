@@ -61,6 +61,14 @@ async function runScenario (scenario: Scenario, ctx: Context): Promise<{ result:
       const result = await leak(ctx)
       return { result, markdown: leakTable(result) }
     }
+    case 'shadow':
+    case 'rollback':
+    case 'redis-propagation': {
+      // Each prints its Markdown and writes its own JSON (bench/results/<name>.json).
+      const out = execFileSync(process.execPath, ['--import', 'tsx', fileURLToPath(new URL(`${scenario}.ts`, import.meta.url))], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] })
+      const markdown = `### ${scenario} (bench/${scenario}.ts)\n\n${out.trim()}`
+      return { result: { script: `bench/${scenario}.ts`, markdown }, markdown }
+    }
   }
 }
 
