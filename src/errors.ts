@@ -49,6 +49,7 @@ export function wrap (kind: ErrorKind, cause: unknown, ...args: unknown[]): Swit
 export const UPSTREAM_UNAVAILABLE = createError('SW_ERR_UPSTREAM_UNAVAILABLE', 'upstream %s (%s) refused or reset the connection: %s', 502)
 export const UPSTREAM_TIMEOUT = createError('SW_ERR_UPSTREAM_TIMEOUT', 'upstream %s did not answer in %d ms', 504)
 export const BODY_TOO_LARGE = createError('SW_ERR_BODY_TOO_LARGE', 'request body is larger than the limit of %d bytes', 413)
+export const BAD_TARGET = createError('SW_ERR_BAD_TARGET', 'this request cannot be forwarded: %s', 400)
 
 // Admin API
 export const BAD_BODY = createError('SW_ERR_BAD_BODY', '%s', 400)

@@ -100,7 +100,8 @@ function register (registry: Registry, spec: { name: string, help: string, type:
     help: spec.help,
     type: spec.type,
     aggregator: 'sum',
-    get: async () => ({ name: spec.name, help: spec.help, type: spec.type, values: spec.values(), aggregator: 'sum' }),
+    // metric.name, not spec.name: an OpenMetrics registry renames counters (strips `_total`).
+    get: async () => ({ name: metric.name, help: spec.help, type: spec.type, values: spec.values(), aggregator: 'sum' }),
     reset: spec.reset
   }
   // prom-client's registry takes any object with this shape (its cluster aggregator does the same).

@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http'
-import { Transform, type TransformCallback } from 'node:stream'
+import { Transform, type Duplex, type TransformCallback } from 'node:stream'
 import { BODY_TOO_LARGE } from '../errors.js'
 
 /**
@@ -40,4 +40,23 @@ export class LimitStream extends Transform {
     if (this.#seen > this.#limit) callback(BODY_TOO_LARGE(this.#limit))
     else callback(null, chunk)
   }
+}
+
+/**
+ * Feeds a body that is not buffered to undici through `sink`, without tying the two together
+ * the way pipeline() does (it would destroy the client's socket with the sink): when the sink
+ * stops early (over the limit, or the upstream failed), the rest of the body is read and dropped,
+ * so the client gets its 413 or 502 rather than a reset; when the client goes away mid-upload,
+ * the sink fails too, so undici aborts the upstream request.
+ */
+export function feed<T extends Duplex> (req: IncomingMessage, sink: T): T {
+  req.pipe(sink)
+  req.once('error', (err) => sink.destroy(err))
+  req.once('close', () => { if (!req.complete) sink.destroy(new Error('client closed the request')) })
+  sink.once('close', () => {
+    if (req.readableEnded) return
+    req.unpipe(sink)
+    req.resume()
+  })
+  return sink
 }

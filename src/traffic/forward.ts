@@ -1,12 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { pipeline, PassThrough, type Readable } from 'node:stream'
+import { PassThrough, type Readable } from 'node:stream'
 import type { Dispatcher } from 'undici'
 import { otherColour, type Colour } from '../colour.js'
-import { BODY_TOO_LARGE, SwitchyardError, UPSTREAM_TIMEOUT, UPSTREAM_UNAVAILABLE, wrap } from '../errors.js'
+import { BAD_TARGET, BODY_TOO_LARGE, SwitchyardError, UPSTREAM_TIMEOUT, UPSTREAM_UNAVAILABLE, wrap } from '../errors.js'
 import type { Shield } from '../guard/guard.js'
 import type { Outcome } from '../metrics/metrics.js'
 import type { Upstream } from '../upstreams/upstream.js'
-import { LimitStream, readBody } from './body.js'
+import { feed, LimitStream, readBody } from './body.js'
 import { requestHead, responseHeaders } from './headers.js'
 import { outcomeOf, type Recorder } from './record.js'
 import type { Shadow, ShadowRun } from './shadow.js'
@@ -22,6 +22,8 @@ export interface ForwardOptions {
 }
 
 const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT'])
+// undici refused the request itself (e.g. a target like `*`): the client's doing, not the colour's.
+const REFUSED_CODES = new Set(['UND_ERR_INVALID_ARG', 'UND_ERR_NOT_SUPPORTED'])
 const noop = (): void => {}
 const NOT_RECORDED: Recorder = { record: noop }
 
@@ -58,13 +60,9 @@ export class Forwarder {
     }
     const headers = head.headers
     if (head.chunked) {
-      const limited = new LimitStream(this.options.bodyLimit)
-      pipeline(req, limited, noop)
-      this.dispatch(req, res, colour, limited, headers, started, live, false)
+      this.dispatch(req, res, colour, feed(req, new LimitStream(this.options.bodyLimit)), headers, started, live, false)
     } else if (length > this.options.bufferLimit) {
-      const pass = new PassThrough()
-      pipeline(req, pass, noop)
-      this.dispatch(req, res, colour, pass, headers, started, live, false)
+      this.dispatch(req, res, colour, feed(req, new PassThrough()), headers, started, live, false)
     } else if (length > 0) {
       readBody(req, (err, body) => {
         if (err === null) this.dispatch(req, res, colour, body, headers, started, live, false)
@@ -86,6 +84,7 @@ export class Forwarder {
       exchange.mirror = this.shadow.mirror(req, body as Buffer | null, headers, to, this.upstreams[to].basePath + (req.url as string), Math.random())
     }
     upstream.inflight++
+    exchange.watch()
     upstream.pool.dispatch({
       method: req.method as Dispatcher.HttpMethod,
       path: upstream.basePath === '' ? req.url as string : upstream.basePath + (req.url as string),
@@ -121,6 +120,7 @@ class Exchange implements Dispatcher.DispatchHandler {
   /** The previous colour that answers instead, when the shield takes this failure. */
   #retryOn: Colour | null = null
   #finished = false
+  #status = 0
 
   constructor (forwarder: Forwarder, req: IncomingMessage, res: ServerResponse, colour: Colour, body: Buffer | Readable | null, headers: string[], started: number, live: boolean, shielded: boolean) {
     this.#forwarder = forwarder
@@ -145,6 +145,18 @@ class Exchange implements Dispatcher.DispatchHandler {
     return this.#live ? this.#forwarder.recorder : NOT_RECORDED
   }
 
+  /**
+   * Ends the upstream request as soon as the client's connection closes: before the answer, in
+   * a pause between chunks, or while this answer waits behind another on a pipelined connection.
+   */
+  watch (): void {
+    this.#req.socket.once('close', this.#onClose)
+  }
+
+  #unwatch (): void {
+    this.#req.socket.off('close', this.#onClose)
+  }
+
   onConnect (abort: (err?: Error) => void): void {
     this.#abort = abort
   }
@@ -152,6 +164,7 @@ class Exchange implements Dispatcher.DispatchHandler {
   onHeaders (statusCode: number, rawHeaders: Buffer[], resume: () => void): boolean {
     if (statusCode < 200) return true // 1xx: informational, the final answer follows
     this.#answered = true
+    this.#status = statusCode
     this.#resume = resume
     const seconds = (performance.now() - this.#started) / 1000
     const shield = this.#shield
@@ -180,24 +193,18 @@ class Exchange implements Dispatcher.DispatchHandler {
     }
     this.mirror?.liveChunk(chunk)
     if (res.write(chunk)) return true
-    // Backpressure: undici pauses until the client's socket drains (or goes away).
-    res.once('drain', this.#onDrain)
-    res.once('close', this.#onClose)
+    // Backpressure: undici pauses until the client's socket drains (or closes: watch()).
+    res.once('drain', this.#resume as () => void)
     return false
   }
 
-  readonly #onDrain = (): void => {
-    this.#res.off('close', this.#onClose)
-    this.#resume?.()
-  }
-
   readonly #onClose = (): void => {
-    this.#res.off('drain', this.#onDrain)
     if (!this.#finished) this.#abort?.(new Error('client closed the connection'))
   }
 
   onComplete (): void {
     this.#finished = true
+    this.#unwatch()
     this.#forwarder.upstreams[this.#colour].inflight--
     if (this.#retryOn !== null) {
       this.mirror?.liveFailed()
@@ -208,13 +215,19 @@ class Exchange implements Dispatcher.DispatchHandler {
   }
 
   onError (err: Error): void {
+    if (this.#finished) return // undici calls onError if onComplete threw: count it once
     this.#finished = true
+    this.#unwatch()
     this.#forwarder.upstreams[this.#colour].inflight--
     this.mirror?.liveFailed()
     const body = this.#body
     if (body !== null && !Buffer.isBuffer(body)) body.destroy()
     if (this.#retryOn !== null) return this.#retry(this.#retryOn)
     const res = this.#res
+    if (this.#status === 204 || this.#status === 304) {
+      // undici holds a 204/304 with a Content-Length to a body it never gets; there is none.
+      if ((err as Error & { code?: string }).code === 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH') return void res.end()
+    }
     if (this.#answered || res.destroyed) {
       // Failed mid-answer, or the client left: the socket is closed so a truncated answer
       // is never taken for a whole one.
@@ -223,7 +236,8 @@ class Exchange implements Dispatcher.DispatchHandler {
     }
     const upstream = this.#forwarder.upstreams[this.#colour]
     const failure = classify(err, upstream, this.#forwarder.options.timeout)
-    this.#recorder.record(this.#colour, failure.outcome, (performance.now() - this.#started) / 1000)
+    // A request undici refused never reached the colour: nothing to count against it.
+    if (failure.error.code !== 'SW_ERR_BAD_TARGET') this.#recorder.record(this.#colour, failure.outcome, (performance.now() - this.#started) / 1000)
     const shield = this.#shield
     const target = shield !== null && failure.outcome !== 'client_error' ? shield.target(this.#colour, this.#req.method as string, this.#req.url as string, null) : null
     if (target !== null) return this.#retry(target)
@@ -238,6 +252,7 @@ class Exchange implements Dispatcher.DispatchHandler {
 function classify (err: Error, upstream: Upstream, timeout: number): { error: SwitchyardError, outcome: Outcome } {
   if (err instanceof SwitchyardError) return { error: err, outcome: 'client_error' }
   const code = (err as Error & { code?: string }).code
+  if (code !== undefined && REFUSED_CODES.has(code)) return { error: wrap(BAD_TARGET, err, err.message), outcome: 'client_error' }
   if (code !== undefined && TIMEOUT_CODES.has(code)) {
     return { error: wrap(UPSTREAM_TIMEOUT, err, upstream.colour, timeout), outcome: 'timeout' }
   }

@@ -31,9 +31,12 @@ export interface RequestHead {
   chunked: boolean
 }
 
-// Lengths of the names the request pass looks at: host, expect, x-forwarded-for, content-length
+// Set by switchyard alone: a client's own values would be taken for switchyard's (a framework that
+// trusts its proxy reads the first one).
+const OURS_UPSTREAM = new Set(['x-forwarded-proto', 'x-forwarded-host'])
+// Lengths of the names the request pass looks at: host, expect, x-forwarded-*, content-length
 // and the hop-by-hop ones. Any other name is copied without a lowercase copy being made.
-const REQUEST_LENGTHS = new Set([...HOP_BY_HOP, 'host', 'expect', 'x-forwarded-for', 'content-length'].map((name) => name.length))
+const REQUEST_LENGTHS = new Set([...HOP_BY_HOP, ...OURS_UPSTREAM, 'host', 'expect', 'x-forwarded-for', 'content-length'].map((name) => name.length))
 
 /**
  * Reads the client's raw header list once: the headers for the upstream (names as the client
@@ -59,7 +62,7 @@ export function requestHead (raw: readonly string[], forwarded: ForwardedFor): R
       } else if (lower === 'host') {
         host ??= value
         continue
-      } else if (lower === 'expect') continue
+      } else if (lower === 'expect' || OURS_UPSTREAM.has(lower)) continue
       else if (HOP_BY_HOP.has(lower)) {
         if (lower === 'transfer-encoding') chunked = true
         else if (lower === 'connection') named = addNamed(named, value)
@@ -75,8 +78,10 @@ export function requestHead (raw: readonly string[], forwarded: ForwardedFor): R
   return { headers: out, length, chunked }
 }
 
-// Lengths of the hop-by-hop names: most names skip the lowercase copy on the way back.
-const HOP_LENGTHS = new Set([...HOP_BY_HOP].map((name) => name.length))
+// Set by switchyard alone on the way back (an upstream that is itself a switchyard sends them too).
+const OURS_CLIENT = new Set(['x-switchyard-colour', 'x-switchyard-shielded'])
+// Lengths of the names the response pass looks at: most names skip the lowercase copy.
+const HOP_LENGTHS = new Set([...HOP_BY_HOP, ...OURS_CLIENT].map((name) => name.length))
 
 /**
  * Headers for the client, from the upstream's raw header list (name, value, name, value...):
@@ -94,6 +99,7 @@ export function responseHeaders (raw: ReadonlyArray<Buffer | string>, colour: st
         if (lower === 'connection') named = addNamed(named, latin1(raw[i + 1] as Buffer | string))
         continue
       }
+      if (OURS_CLIENT.has(lower)) continue
     }
     out.push(name, latin1(raw[i + 1] as Buffer | string))
   }

@@ -118,12 +118,16 @@ export class Shadow {
     }
     setImmediate(() => {
       const sent = performance.now()
+      // A failure before or during the answer's body (timeout, reset) is a standby error.
       this.#pools[run.to].request(options).then(async (answer) => {
         const chunks: Buffer[] = []
         let held = 0
         for await (const chunk of answer.body) held = collect(chunks, chunk as Buffer, held, this.#options.captureBytes)
-        run.standby(answer.statusCode, Buffer.concat(chunks), performance.now() - sent)
-      }, () => run.standby(0, Buffer.alloc(0), performance.now() - sent))
+        return { status: answer.statusCode, body: Buffer.concat(chunks) }
+      }).then(
+        (answer) => run.standby(answer.status, answer.body, performance.now() - sent),
+        () => run.standby(0, Buffer.alloc(0), performance.now() - sent)
+      )
     })
   }
 

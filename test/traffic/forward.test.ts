@@ -8,6 +8,7 @@ import t, { type Test } from 'tap'
 import { request } from 'undici'
 import { startSwitchyard } from '../helpers/switchyard.js'
 import { until } from '../helpers/until.js'
+import { RawConnection } from '../helpers/raw-http.js'
 
 const CHUNK = Buffer.alloc(64 * 1024, 'x')
 
@@ -107,4 +108,97 @@ t.test('1xx informational answers are skipped; the final answer arrives whole', 
   t.equal(res.status, 200)
   t.equal(res.headers.get('x-switchyard-colour'), 'blue')
   t.equal(await res.text(), '{"predictions":1}')
+})
+
+t.test('a client that leaves while the upstream pauses between chunks ends the upstream request at once', async (t) => {
+  let upstreamClosed = false
+  const url = await upstream(t, (_req, res) => {
+    // One event, then nothing: like a model streaming tokens with long gaps. Only the proxy
+    // letting go ends this answer (proxy.timeout is 60 s, far past the test's patience).
+    res.writeHead(200, { 'content-type': 'text/event-stream' })
+    res.write('data: first\n\n')
+    res.on('close', () => { upstreamClosed = true })
+  })
+  const sy = await startSwitchyard(t, { blue: url, green: `${url}/green` })
+  const port = Number(new URL(sy.proxyUrl).port)
+  await new Promise<void>((resolve) => {
+    const socket = connect(port, '127.0.0.1', () => socket.write('GET /stream HTTP/1.1\r\nhost: x\r\n\r\n'))
+    socket.once('data', () => socket.destroy())
+    socket.on('close', () => resolve())
+  })
+  t.ok(await until(() => upstreamClosed), 'the upstream saw its request end while it was idle')
+  t.ok(await until(() => sy.app.upstreams.blue.inflight === 0))
+})
+
+t.test('pipelined requests: a client that leaves ends every upstream request it had queued', async (t) => {
+  const closed: string[] = []
+  const url = await upstream(t, (req, res) => {
+    res.on('close', () => closed.push(req.url as string))
+    if (req.url === '/slow') return // never answers
+    res.writeHead(200, { 'content-type': 'application/octet-stream' })
+    const more = (): void => {
+      while (res.write(CHUNK)) { /* fill */ }
+      res.once('drain', more)
+    }
+    more()
+  })
+  const sy = await startSwitchyard(t, { blue: url, green: `${url}/green`, args: ['--proxy.connections', '4'] })
+  const port = Number(new URL(sy.proxyUrl).port)
+  const socket = connect(port, '127.0.0.1', () => socket.write('GET /slow HTTP/1.1\r\nhost: x\r\n\r\nGET /big HTTP/1.1\r\nhost: x\r\n\r\n'))
+  socket.on('error', () => {})
+  // /big's answer waits behind /slow's, which never comes.
+  await until(() => sy.app.upstreams.blue.inflight === 2)
+  await new Promise((resolve) => setTimeout(resolve, 300))
+  socket.destroy()
+  t.ok(await until(() => closed.includes('/slow') && closed.includes('/big')), `upstream requests ended: ${closed.join(', ')}`)
+  t.ok(await until(() => sy.app.upstreams.blue.inflight === 0), 'nothing left in flight')
+})
+
+t.test('a chunked body that goes over the limit while still uploading gets its 413', async (t) => {
+  const url = await upstream(t, (req, res) => { req.resume(); req.on('end', () => res.end('ok')) })
+  const sy = await startSwitchyard(t, { blue: url, green: `${url}/green`, args: ['--proxy.bodyLimit', '65536'] })
+  const conn = await RawConnection.open(Number(new URL(sy.proxyUrl).port))
+  conn.send('POST /invocations HTTP/1.1\r\nhost: x\r\ntransfer-encoding: chunked\r\ncontent-type: application/octet-stream\r\n\r\n')
+  const chunk = 'a'.repeat(4096)
+  for (let i = 0; i < 40 && !conn.received.includes('HTTP/1.1'); i++) {
+    if (!conn.send(`1000\r\n${chunk}\r\n`)) break
+    await new Promise((resolve) => setTimeout(resolve, 10))
+  }
+  await until(() => conn.received.includes('\r\n\r\n{') || conn.closed)
+  t.match(conn.received, /^HTTP\/1.1 413/)
+  t.match(conn.received, /SW_ERR_BODY_TOO_LARGE/)
+  conn.socket.destroy()
+})
+
+t.test('a request undici refuses (target *) is a 400 that does not count against the colour', async (t) => {
+  const url = await upstream(t, (_req, res) => res.end('ok'))
+  const sy = await startSwitchyard(t, { blue: url, green: `${url}/green` })
+  const conn = await RawConnection.open(Number(new URL(sy.proxyUrl).port))
+  conn.send('OPTIONS * HTTP/1.1\r\nhost: x\r\n\r\n')
+  await until(() => conn.received.includes('}'))
+  t.match(conn.received, /^HTTP\/1.1 400/)
+  t.match(conn.received, /SW_ERR_BAD_TARGET/)
+  conn.socket.destroy()
+  const metrics = await (await fetch(`${sy.adminUrl}/metrics`)).text()
+  t.match(metrics, 'switchyard_requests_total{colour="blue",outcome="connection_error"} 0')
+  t.match(metrics, 'switchyard_requests_total{colour="blue",outcome="client_error"} 0')
+})
+
+t.test('a 304 with a Content-Length passes as a 304, and the connection stays usable', async (t) => {
+  const url = await upstream(t, (req, res) => {
+    if (req.url === '/cached') {
+      res.writeHead(304, { etag: '"v1"', 'content-length': '42' })
+      return void res.end()
+    }
+    res.end('fresh')
+  })
+  const sy = await startSwitchyard(t, { blue: url, green: `${url}/green` })
+  const conn = await RawConnection.open(Number(new URL(sy.proxyUrl).port))
+  conn.send('GET /cached HTTP/1.1\r\nhost: x\r\nif-none-match: "v1"\r\n\r\n')
+  await until(() => conn.received.includes('\r\n\r\n'))
+  t.match(conn.received, /^HTTP\/1.1 304/)
+  conn.send('GET /other HTTP/1.1\r\nhost: x\r\n\r\n')
+  await until(() => conn.received.includes('fresh') || conn.closed)
+  t.match(conn.received, /fresh$/)
+  conn.socket.destroy()
 })

@@ -15,7 +15,9 @@ t.test('request headers: hop-by-hop and Connection-named removed, x-forwarded-* 
     'Content-Length', '12',
     'x-request-id', 'abc',
     'Cookie', 'a=1',
-    'Cookie', 'b=2'
+    'Cookie', 'b=2',
+    'X-Forwarded-Proto', 'https',
+    'x-forwarded-host', 'evil.example'
   ], { remoteAddress: '10.0.0.9', proto: 'http' })
   t.same(head.headers, [
     'Content-Type', 'application/json',
@@ -57,6 +59,7 @@ t.test('response headers: hop-by-hop removed, colour added', async (t) => {
   ), 'green')
   t.same(out, ['Content-Type', 'text/csv', 'content-length', '12', 'Set-Cookie', 'a=1', 'set-cookie', 'b=2', 'x-switchyard-colour', 'green'])
   t.same(responseHeaders(['connection', 'keep-alive', 'Connection', 'x-a', 'x-a', '1', 'x-b', '2'], 'blue'), ['x-b', '2', 'x-switchyard-colour', 'blue'])
+  t.same(responseHeaders(['X-Switchyard-Colour', 'green', 'x-switchyard-shielded', '1', 'x-b', '2'], 'blue'), ['x-b', '2', 'x-switchyard-colour', 'blue'], 'an upstream cannot set our own headers')
   t.same(responseHeaders(['connection', 'keep-alive', 'x-b', '2'], 'blue', true, true), ['x-b', '2', 'x-switchyard-colour', 'blue', 'x-switchyard-shielded', '1', 'connection', 'close'])
   t.same(responseHeaders(['connection', 'x-a', 'connection', 'x-c', 'x-a', '1', 'X-C', '3', 'x-d', 'é'], 'blue'), ['x-d', 'é', 'x-switchyard-colour', 'blue'])
 })

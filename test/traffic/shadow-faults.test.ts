@@ -1,0 +1,33 @@
+// A standby that fails in the middle of its answer is a standby error, counted once; the mirror
+// is settled (the shadow's in-flight bound is not eaten up) and nothing is left unhandled.
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import t, { type Test } from 'tap'
+import { startSwitchyard } from '../helpers/switchyard.js'
+import { until } from '../helpers/until.js'
+
+async function listen (t: Test, server: Server): Promise<string> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => { server.closeAllConnections(); server.close() })
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+}
+
+t.test('a standby answer that stalls mid-body is a standby error, and mirrors keep flowing', async (t) => {
+  const blue = await listen(t, createServer((_req, res) => res.end('{"predictions":[1]}')))
+  // Headers and half a body, then silence: the shadow's timeout fires during the body.
+  const green = await listen(t, createServer((req, res) => {
+    if (req.url === '/ping') return void res.end('ok')
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': '100' })
+    res.write('{"predictions":')
+  }))
+  const sy = await startSwitchyard(t, { blue, green, args: ['--shadow.timeout', '300ms', '--shadow.maxInflight', '2'] })
+  t.equal((await sy.admin('POST', '/admin/shadow', { percent: 100 })).status, 200)
+  for (let i = 0; i < 5; i++) {
+    const res = await fetch(`${sy.proxyUrl}/invocations`, { method: 'POST', body: '{"inputs":[1]}', headers: { 'content-type': 'application/json' } })
+    t.equal(await res.text(), '{"predictions":[1]}')
+    // One at a time: with maxInflight 2, a mirror that never settled would make the next ones drop.
+    await until(() => sy.app.shadow.standbyErrors === i + 1)
+  }
+  const report = (await sy.admin('GET', '/admin/shadow')).body
+  t.match(report, { mirrored: 5, standbyErrors: 5, dropped: 0, compared: 0 })
+})
