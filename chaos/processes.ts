@@ -149,12 +149,9 @@ export class UpstreamProcess {
     }), 5_000, `${this.name} fault`)
   }
 
-  async stop (): Promise<void> {
-    const child = this.#child
-    if (child === null) return
-    this.#killing = true
-    child.kill('SIGKILL')
-    await waitExit(child)
+  /** At the end of a run: the same SIGKILL as kill(), the exit expected. */
+  stop (): Promise<void> {
+    return this.kill()
   }
 }
 

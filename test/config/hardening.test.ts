@@ -5,24 +5,10 @@ import { join } from 'node:path'
 import { pino } from 'pino'
 import t from 'tap'
 import { build } from '../../src/app.js'
-import { CONFIG_INVALID } from '../../src/errors.js'
-import { loadConfig, type LoadOptions } from '../../src/config/load.js'
+import { loadConfig } from '../../src/config/load.js'
+import { problemsOf, URLS } from '../helpers/config.js'
 import { makeCertificate } from '../helpers/tls.js'
 
-const URLS = {
-  SWITCHYARD_UPSTREAMS_BLUE_URL: 'http://127.0.0.1:9001',
-  SWITCHYARD_UPSTREAMS_GREEN_URL: 'http://127.0.0.1:9002'
-}
-
-function problemsOf (options: LoadOptions): string[] {
-  try {
-    loadConfig(options)
-  } catch (err) {
-    if (CONFIG_INVALID.is(err)) return err.message.split('\n').slice(1)
-    throw err
-  }
-  throw new Error('expected CONFIG_INVALID')
-}
 
 const flags = (...args: string[]): string[] => problemsOf({ env: URLS, args })
 

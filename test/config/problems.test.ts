@@ -1,22 +1,8 @@
 import t, { type Test } from 'tap'
-import { CONFIG_INVALID } from '../../src/errors.js'
-import { loadConfig, type LoadOptions } from '../../src/config/load.js'
+import { loadConfig } from '../../src/config/load.js'
+import { problemsOf, URLS } from '../helpers/config.js'
 import { show } from '../../src/config/problems.js'
 
-const URLS = {
-  SWITCHYARD_UPSTREAMS_BLUE_URL: 'http://127.0.0.1:9001',
-  SWITCHYARD_UPSTREAMS_GREEN_URL: 'http://127.0.0.1:9002'
-}
-
-function problemsOf (options: LoadOptions): string[] {
-  try {
-    loadConfig(options)
-  } catch (err) {
-    if (CONFIG_INVALID.is(err)) return err.message.split('\n').slice(1)
-    throw err
-  }
-  throw new Error('expected CONFIG_INVALID')
-}
 
 /** The problems a YAML file causes (the URLs come from the environment unless the file sets them). */
 function fileProblems (t: Test, yaml: string, env: Record<string, string> = URLS): string[] {

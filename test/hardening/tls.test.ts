@@ -1,13 +1,12 @@
 // TLS on both listeners, with a self-signed certificate made at test time: clients that trust it
 // are served over HTTPS, the upstream hears x-forwarded-proto: https, and a certificate renewed
 // on disk is put in force by SIGHUP without a restart.
-import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { copyFile, writeFile } from 'node:fs/promises'
 import { createServer } from 'node:http'
+import { serveChild } from '../helpers/serve-child.js'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
-import { createInterface } from 'node:readline'
 import { connect } from 'node:tls'
 import t, { type Test } from 'tap'
 import { Agent, request } from 'undici'
@@ -16,7 +15,6 @@ import { startSwitchyard } from '../helpers/switchyard.js'
 import { makeCertificate } from '../helpers/tls.js'
 import { until } from '../helpers/until.js'
 
-const root = new URL('../../', import.meta.url).pathname
 
 /** An upstream that answers every request with the headers it received, as JSON. */
 async function headerEcho (t: Test): Promise<string> {
@@ -103,19 +101,7 @@ t.test('switchyard serve: SIGHUP puts a renewed certificate in force without a r
     'state: { store: memory }'
   ].join('\n'))
 
-  // The same TypeScript loader as this test, so the child's coverage lines up.
-  const loader = process.execArgv.some((a) => a.includes('@tapjs/typescript')) ? process.execArgv : ['--import', 'tsx']
-  const child = spawn(process.execPath, [...loader, join(root, 'src/cli/run.ts'), 'serve', '--config', file], { cwd: dir, stdio: ['ignore', 'pipe', 'inherit'] })
-  t.teardown(() => { if (child.exitCode === null) child.kill('SIGKILL') })
-  const lines: Array<Record<string, unknown>> = []
-  const listening = new Promise<Record<string, unknown>>((resolve) => {
-    createInterface({ input: child.stdout }).on('line', (line) => {
-      const entry = JSON.parse(line) as Record<string, unknown>
-      lines.push(entry)
-      if (entry.msg === 'switchyard listening') resolve(entry)
-    })
-  })
-  const started = await listening
+  const { child, lines, started } = await serveChild(t, file, dir)
   t.match(started.proxy, /^https:\/\//)
   const port = portOf(started.proxy as string)
   t.equal(await presented(port), first.fingerprint)

@@ -1,14 +1,12 @@
 // SIGTERM: readiness turns 503, new connections are refused, requests in flight finish, exit 0.
-import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { createInterface } from 'node:readline'
+import { serveChild } from '../helpers/serve-child.js'
 import t from 'tap'
 import { Client, request } from 'undici'
 import { startModelServer } from '../helpers/model-server.js'
 
-const root = new URL('../../', import.meta.url).pathname
 
 t.test('switchyard serve stops gracefully on SIGTERM', async (t) => {
   const blue = await startModelServer(t, { model: 'logistic', version: 'v1' })
@@ -23,20 +21,7 @@ t.test('switchyard serve stops gracefully on SIGTERM', async (t) => {
     `state: { store: file, path: "${join(dir, 'state.json')}" }`
   ].join('\n'))
 
-  // The child uses the same TypeScript loader as this test (tap's), so its coverage lines up
-  // with the tests'; a second transpiler would report other line numbers for the same files.
-  const loader = process.execArgv.some((a) => a.includes('@tapjs/typescript')) ? process.execArgv : ['--import', 'tsx']
-  const child = spawn(process.execPath, [...loader, join(root, 'src/cli/run.ts'), 'serve', '--config', file], { cwd: dir, stdio: ['ignore', 'pipe', 'inherit'] })
-  t.teardown(() => { if (child.exitCode === null) child.kill('SIGKILL') })
-  const lines: Array<Record<string, unknown>> = []
-  const listening = new Promise<Record<string, unknown>>((resolve) => {
-    createInterface({ input: child.stdout }).on('line', (line) => {
-      const entry = JSON.parse(line) as Record<string, unknown>
-      lines.push(entry)
-      if (entry.msg === 'switchyard listening') resolve(entry)
-    })
-  })
-  const started = await listening
+  const { child, lines, started } = await serveChild(t, file, dir)
   const proxyUrl = started.proxy as string
   const adminUrl = started.admin as string
 
