@@ -3,7 +3,6 @@
 // all; every exit is recorded, and an exit nobody asked for counts as a crash.
 import { spawn, type ChildProcess } from 'node:child_process'
 import { createWriteStream, type WriteStream } from 'node:fs'
-import { createServer } from 'node:net'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import type { Fault } from '../src/demo/fault.js'
@@ -56,16 +55,13 @@ export class ExitLog {
   }
 }
 
-export async function freePort (): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      const port = typeof address === 'object' && address !== null ? address.port : 0
-      server.close(() => resolve(port))
-    })
-  })
+// Ports are chosen up front: a restart must come back on the same one.
+export { freePort } from '../test/helpers/free-port.js'
+
+/** SIGKILL, and resolves once the process is gone. */
+async function killAndWait (child: ChildProcess): Promise<void> {
+  child.kill('SIGKILL')
+  await waitExit(child)
 }
 
 function waitExit (child: ChildProcess): Promise<void> {
@@ -124,11 +120,9 @@ export class UpstreamProcess {
   }
 
   async kill (): Promise<void> {
-    const child = this.#child
-    if (child === null) return
+    if (this.#child === null) return
     this.#killing = true
-    child.kill('SIGKILL')
-    await waitExit(child)
+    await killAndWait(this.#child)
   }
 
   /** Sets the fault and resolves once the server has it (so the timeline's times are honest). */
@@ -308,10 +302,8 @@ export class RedisProcess {
   }
 
   async kill (): Promise<void> {
-    const child = this.#child
-    if (child === null) return
+    if (this.#child === null) return
     this.#killing = true
-    child.kill('SIGKILL')
-    await waitExit(child)
+    await killAndWait(this.#child)
   }
 }

@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events'
 import type { Logger } from 'pino'
 import { COLOURS, type Colour } from '../colour.js'
 import { VERSION_CONFLICT } from '../errors.js'
-import type { Metrics, Outcome } from '../metrics/metrics.js'
+import { isFailure, type Metrics, type Outcome } from '../metrics/metrics.js'
 import type { Deployment } from '../state/deployment.js'
 import type { DeploymentState } from '../state/types.js'
 import type { Recorder } from '../traffic/record.js'
@@ -40,10 +40,6 @@ export interface GuardEvents {
 /** Decides which colour, if any, a failed request may be retried on (the shield). */
 export interface Shield {
   target (colour: Colour, method: string, url: string, status: number | null): Colour | null
-}
-
-function isFailure (outcome: Outcome): boolean {
-  return outcome === 'server_error' || outcome === 'connection_error' || outcome === 'timeout'
 }
 
 /**

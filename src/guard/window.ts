@@ -1,4 +1,4 @@
-import type { Outcome } from '../metrics/metrics.js'
+import { isFailure, type Outcome } from '../metrics/metrics.js'
 import { LATENCY_BUCKETS, bucketOf, quantileMs } from './latency.js'
 
 /** What the guard judges a colour on: counts over the window, and its p50/p99. */
@@ -48,7 +48,7 @@ export class SlidingWindow {
     const i = this.#slice(now)
     this.#requests[i]!++
     this.#totalRequests++
-    if (outcome === 'server_error' || outcome === 'connection_error' || outcome === 'timeout') {
+    if (isFailure(outcome)) {
       this.#errors[i]!++
       this.#totalErrors++
     } else if (outcome === 'client_error') {

@@ -6,6 +6,11 @@ import { ColourCounter, ColourHistogram } from './request-metrics.js'
 export const OUTCOMES = ['ok', 'client_error', 'server_error', 'connection_error', 'timeout', 'shielded'] as const
 export type Outcome = typeof OUTCOMES[number]
 
+/** The upstream failed (5xx, no connection, no answer in time): what error rates count. */
+export function isFailure (outcome: Outcome): boolean {
+  return outcome === 'server_error' || outcome === 'connection_error' || outcome === 'timeout'
+}
+
 /** Inference takes milliseconds to a minute: buckets from 5 ms to 60 s. */
 export const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60]
 

@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events'
 import { COLOURS, type Colour } from '../colour.js'
 import { LATENCY_BUCKETS, bucketOf, quantileMs } from '../guard/latency.js'
 import type { Recorder } from '../traffic/record.js'
-import type { Outcome } from './metrics.js'
+import { isFailure, type Outcome } from './metrics.js'
 
 /** One colour over one interval. */
 export interface TimelinePoint {
@@ -98,7 +98,7 @@ export class Timeline extends EventEmitter<TimelineEvents> implements Recorder {
   record (colour: Colour, outcome: Outcome, seconds: number): void {
     const counts = this.#counts[colour]
     counts.requests++
-    if (outcome === 'server_error' || outcome === 'connection_error' || outcome === 'timeout') counts.errors++
+    if (isFailure(outcome)) counts.errors++
     counts.latency[bucketOf(seconds * 1000)]!++
   }
 

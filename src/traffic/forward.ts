@@ -87,7 +87,7 @@ export class Forwarder {
     exchange.watch()
     upstream.pool.dispatch({
       method: req.method as Dispatcher.HttpMethod,
-      path: upstream.basePath === '' ? req.url as string : upstream.basePath + (req.url as string),
+      path: upstream.basePath + (req.url as string),
       headers,
       body,
       headersTimeout: this.options.timeout,
@@ -115,11 +115,10 @@ class Exchange implements Dispatcher.DispatchHandler {
   readonly #shielded: boolean
   #abort: ((err?: Error) => void) | null = null
   #resume: (() => void) | null = null
-  /** The answer's headers reached the client (or were decided on): no JSON error any more. */
-  #answered = false
   /** The previous colour that answers instead, when the shield takes this failure. */
   #retryOn: Colour | null = null
   #finished = false
+  /** The final answer's status, once its headers are in (0 before): no JSON error after that. */
   #status = 0
 
   constructor (forwarder: Forwarder, req: IncomingMessage, res: ServerResponse, colour: Colour, body: Buffer | Readable | null, headers: string[], started: number, live: boolean, shielded: boolean) {
@@ -163,7 +162,6 @@ class Exchange implements Dispatcher.DispatchHandler {
 
   onHeaders (statusCode: number, rawHeaders: Buffer[], resume: () => void): boolean {
     if (statusCode < 200) return true // 1xx: informational, the final answer follows
-    this.#answered = true
     this.#status = statusCode
     this.#resume = resume
     const seconds = (performance.now() - this.#started) / 1000
@@ -224,11 +222,9 @@ class Exchange implements Dispatcher.DispatchHandler {
     if (body !== null && !Buffer.isBuffer(body)) body.destroy()
     if (this.#retryOn !== null) return this.#retry(this.#retryOn)
     const res = this.#res
-    if (this.#status === 204 || this.#status === 304) {
-      // undici holds a 204/304 with a Content-Length to a body it never gets; there is none.
-      if ((err as Error & { code?: string }).code === 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH') return void res.end()
-    }
-    if (this.#answered || res.destroyed) {
+    // undici holds a 204/304 with a Content-Length to a body it never gets; there is none.
+    if ((this.#status === 204 || this.#status === 304) && (err as Error & { code?: string }).code === 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH') return void res.end()
+    if (this.#status !== 0 || res.destroyed) {
       // Failed mid-answer, or the client left: the socket is closed so a truncated answer
       // is never taken for a whole one.
       res.destroy()
@@ -236,10 +232,10 @@ class Exchange implements Dispatcher.DispatchHandler {
     }
     const upstream = this.#forwarder.upstreams[this.#colour]
     const failure = classify(err, upstream, this.#forwarder.options.timeout)
-    // A request undici refused never reached the colour: nothing to count against it.
-    if (failure.error.code !== 'SW_ERR_BAD_TARGET') this.#recorder.record(this.#colour, failure.outcome, (performance.now() - this.#started) / 1000)
+    if (failure.outcome !== null) this.#recorder.record(this.#colour, failure.outcome, (performance.now() - this.#started) / 1000)
     const shield = this.#shield
-    const target = shield !== null && failure.outcome !== 'client_error' ? shield.target(this.#colour, this.#req.method as string, this.#req.url as string, null) : null
+    const upstreamFailed = failure.outcome !== null && failure.outcome !== 'client_error'
+    const target = shield !== null && upstreamFailed ? shield.target(this.#colour, this.#req.method as string, this.#req.url as string, null) : null
     if (target !== null) return this.#retry(target)
     sendError(res, failure.error, this.#colour, body !== null && !Buffer.isBuffer(body))
   }
@@ -249,10 +245,11 @@ class Exchange implements Dispatcher.DispatchHandler {
   }
 }
 
-function classify (err: Error, upstream: Upstream, timeout: number): { error: SwitchyardError, outcome: Outcome } {
+/** The client's error and the outcome counted against the colour (null: it never reached it). */
+function classify (err: Error, upstream: Upstream, timeout: number): { error: SwitchyardError, outcome: Outcome | null } {
   if (err instanceof SwitchyardError) return { error: err, outcome: 'client_error' }
   const code = (err as Error & { code?: string }).code
-  if (code !== undefined && REFUSED_CODES.has(code)) return { error: wrap(BAD_TARGET, err, err.message), outcome: 'client_error' }
+  if (code !== undefined && REFUSED_CODES.has(code)) return { error: wrap(BAD_TARGET, err, err.message), outcome: null }
   if (code !== undefined && TIMEOUT_CODES.has(code)) {
     return { error: wrap(UPSTREAM_TIMEOUT, err, upstream.colour, timeout), outcome: 'timeout' }
   }

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http'
 import { Counter, Gauge, type Registry } from 'prom-client'
 import { Pool, type Dispatcher } from 'undici'
-import type { Colour } from '../colour.js'
+import { otherColour, type Colour } from '../colour.js'
 import { LATENCY_BUCKETS, bucketOf, quantileMs } from '../guard/latency.js'
 import type { Upstream } from '../upstreams/upstream.js'
 import { compareAnswers } from './compare.js'
@@ -112,8 +112,7 @@ export class Shadow {
       path: run.standbyPath,
       headers: run.headers,
       body: run.input,
-      headersTimeout: this.#options.timeout,
-      bodyTimeout: this.#options.timeout,
+      // One bound on the whole exchange: headers and body, however the standby spreads them.
       signal: AbortSignal.timeout(this.#options.timeout)
     }
     setImmediate(() => {
@@ -232,7 +231,7 @@ export class ShadowRun {
     this.headers = headers
     this.to = to
     this.standbyPath = standbyPath
-    this.liveColour = to === 'blue' ? 'green' : 'blue'
+    this.liveColour = otherColour(to)
   }
 
   /** The live answer's status went to the client. */

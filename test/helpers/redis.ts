@@ -2,11 +2,11 @@
 // in a temp dir; stopped at teardown. stop()/kill()/restart() let a test take Redis away.
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createClient, type RedisClientType } from 'redis'
 import type { Test } from 'tap'
+import { freePort } from './free-port.js'
 import type { TeardownHost } from './model-server.js'
 import { startSwitchyard, type TestSwitchyard } from './switchyard.js'
 
@@ -29,18 +29,6 @@ export interface TestRedis {
   restart (): Promise<void>
   /** A plain client for the test's own checks; closed at teardown. */
   client (): Promise<RedisClientType>
-}
-
-async function freePort (): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      const port = typeof address === 'object' && address !== null ? address.port : 0
-      server.close(() => resolve(port))
-    })
-  })
 }
 
 let files = 0

@@ -7,14 +7,7 @@ import t from 'tap'
 import { request } from 'undici'
 import { startModelServer } from '../helpers/model-server.js'
 import { startSwitchyard } from '../helpers/switchyard.js'
-
-async function freePortThatRefuses (): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as AddressInfo
-  await new Promise<void>((resolve) => server.close(() => resolve()))
-  return port
-}
+import { freePort } from '../helpers/free-port.js'
 
 t.test('pass-through', async (t) => {
   const blue = await startModelServer(t, { model: 'logistic', version: 'v1' })
@@ -121,7 +114,7 @@ t.test('failures answer with a JSON body naming the code and colour', async (t) 
   const slow = await startModelServer(t, { model: 'logistic', version: 'v1' })
 
   t.test('upstream refusing connections -> 502', async (t) => {
-    const port = await freePortThatRefuses()
+    const port = await freePort() // nothing listens there: connections are refused
     const sy = await startSwitchyard(t, { blue: `http://127.0.0.1:${port}`, green: green.url })
     const res = await request(`${sy.proxyUrl}/invocations`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"data": [[1,2,3,4]]}' })
     t.equal(res.statusCode, 502)
