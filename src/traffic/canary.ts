@@ -42,9 +42,11 @@ export class Canary {
     this.#deployment = deps.deployment
     this.#logger = deps.logger
     deps.guard.on('canary-trip', (trip) => this.#onTrip(trip))
-    // A switch (by anyone) ends any canary: the colours have changed places.
-    deps.deployment.on('change', () => {
+    // A change of the active colour ends any canary: the colours have changed places. A
+    // progressive switch ends too, unless the change is its own last step.
+    deps.deployment.on('change', (state) => {
       if (this.progress === null) this.#set(0)
+      else if (state.by !== 'progressive') this.#finish(false, `aborted: the active colour changed to ${state.active} (${state.by})`)
     })
   }
 
@@ -98,9 +100,10 @@ export class Canary {
     if (progress === null) return
     try {
       await this.#deployment.switchTo(progress.to, { reason: progress.reason, by: 'progressive', actor })
+      if (this.progress !== progress) return // ended meanwhile by another change
       this.#finish(true, `completed: switched to ${progress.to} after ${progress.steps.join(', ')}%`)
     } catch (err) {
-      this.#finish(false, VERSION_CONFLICT.is(err) ? 'aborted: the state changed during the last step' : `aborted: ${(err as Error).message}`)
+      if (this.progress === progress) this.#finish(false, VERSION_CONFLICT.is(err) ? 'aborted: the state changed during the last step' : `aborted: ${(err as Error).message}`)
     }
   }
 
