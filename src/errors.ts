@@ -7,12 +7,12 @@ export class SwitchyardError extends Error {
   readonly statusCode: number
   details?: Record<string, unknown>
 
-  constructor (code: string, message: string, statusCode: number, options?: { cause?: unknown, details?: Record<string, unknown> }) {
-    super(message, options?.cause === undefined ? undefined : { cause: options.cause })
+  // The cause is attached by wrap(), details by the caller that has them.
+  constructor (code: string, message: string, statusCode: number) {
+    super(message)
     this.name = 'SwitchyardError'
     this.code = code
     this.statusCode = statusCode
-    if (options?.details !== undefined) this.details = options.details
   }
 }
 

@@ -69,7 +69,6 @@ export function listenerFactory (options: ListenerOptions): (handler: Handler) =
     }
     // https.Server has every http.Server member (Node's typings merge the two).
     const server: Server = options.tls === null ? createHttpServer(http, handler) : createHttpsServer({ ...http, ...options.tls }, handler)
-    server.keepAliveTimeout = limits.keepAliveTimeout
     if (limits.maxConnections !== null) server.maxConnections = limits.maxConnections
     if (limits.maxRequestsPerSocket !== null) server.maxRequestsPerSocket = limits.maxRequestsPerSocket
     let dropped = 0

@@ -51,6 +51,8 @@ export function statusBody (deps: Pick<AdminDeps, 'deployment' | 'health' | 'ups
       latencyMs: health.latencyMs
     }
   }
+  // Safe to stop the previous colour once the bake is over and nothing is in flight to it.
+  const previousDrained = state.previous === null ? null : deps.upstreams[state.previous].inflight === 0
   return {
     active: state.active,
     previous: state.previous,
@@ -61,9 +63,8 @@ export function statusBody (deps: Pick<AdminDeps, 'deployment' | 'health' | 'ups
     by: state.by,
     bakeUntil: state.bakeUntil,
     failed: state.failed,
-    // Safe to stop the previous colour once the bake is over and nothing is in flight to it.
-    previousDrained: state.previous === null ? null : deps.upstreams[state.previous].inflight === 0,
-    safeToStopPrevious: state.previous !== null && state.phase === 'stable' && deps.upstreams[state.previous].inflight === 0,
+    previousDrained,
+    safeToStopPrevious: previousDrained === true && state.phase === 'stable',
     store: deps.deployment.store.kind,
     // False while a shared store (Redis) is out of reach: this replica serves its last-known state.
     synced: deps.deployment.store.synced ?? true,

@@ -32,29 +32,30 @@ function fixed (n: number): string {
  * `consecutive` its failures in a row, `elapsedMs` the time since the switch.
  */
 export function shouldRollBack (window: WindowSummary, consecutive: number, baseline: Baseline | null, policy: GuardPolicy, elapsedMs: number): Decision {
-  const over = `over ${window.requests} requests in ${(elapsedMs / 1000).toFixed(1)} s`
+  // Built only for a trip: this runs on every answer of the watched colour.
+  const over = (): string => `over ${window.requests} requests in ${(elapsedMs / 1000).toFixed(1)} s`
   // A run of failures is evidence on its own, before minRequests (as Envoy's outlier detection).
   if (policy.consecutiveFailures !== null && consecutive >= policy.consecutiveFailures) {
     return { trip: true, kind: 'consecutive_failures', reason: `${consecutive} failures in a row >= ${policy.consecutiveFailures} (${(elapsedMs / 1000).toFixed(1)} s after the switch)` }
   }
   if (window.requests < policy.minRequests) return KEEP
   if (window.errorRate >= policy.maxErrorRate) {
-    return { trip: true, kind: 'error_rate', reason: `error rate ${fixed(window.errorRate)} >= ${fixed(policy.maxErrorRate)} ${over}` }
+    return { trip: true, kind: 'error_rate', reason: `error rate ${fixed(window.errorRate)} >= ${fixed(policy.maxErrorRate)} ${over()}` }
   }
   if (policy.max4xxIncrease !== null) {
     // MLflow answers 400 when predict() throws, so a broken model looks like client errors.
     const before = baseline?.clientErrorRate ?? 0
     if (window.clientErrorRate - before > policy.max4xxIncrease) {
-      return { trip: true, kind: 'client_errors', reason: `4xx rate ${fixed(window.clientErrorRate)} is more than ${fixed(policy.max4xxIncrease)} above the previous colour's ${fixed(before)} ${over}` }
+      return { trip: true, kind: 'client_errors', reason: `4xx rate ${fixed(window.clientErrorRate)} is more than ${fixed(policy.max4xxIncrease)} above the previous colour's ${fixed(before)} ${over()}` }
     }
   }
   if (window.p99Ms !== null) {
     if (policy.maxLatencyP99 !== null && window.p99Ms >= policy.maxLatencyP99) {
-      return { trip: true, kind: 'latency_p99', reason: `p99 ${fixed(window.p99Ms)} ms >= ${fixed(policy.maxLatencyP99)} ms ${over}` }
+      return { trip: true, kind: 'latency_p99', reason: `p99 ${fixed(window.p99Ms)} ms >= ${fixed(policy.maxLatencyP99)} ms ${over()}` }
     }
     if (policy.latencyFactor !== null && baseline !== null && baseline.p99Ms !== null && baseline.requests >= policy.minRequests &&
       window.p99Ms >= policy.latencyFactor * baseline.p99Ms) {
-      return { trip: true, kind: 'latency_factor', reason: `p99 ${fixed(window.p99Ms)} ms >= ${fixed(policy.latencyFactor)} x the previous colour's ${fixed(baseline.p99Ms)} ms ${over}` }
+      return { trip: true, kind: 'latency_factor', reason: `p99 ${fixed(window.p99Ms)} ms >= ${fixed(policy.latencyFactor)} x the previous colour's ${fixed(baseline.p99Ms)} ms ${over()}` }
     }
   }
   return KEEP

@@ -7,6 +7,7 @@ import type { Guard } from '../guard/guard.js'
 import type { ChangeSource, Deployment } from '../state/deployment.js'
 import type { DeploymentState } from '../state/types.js'
 import type { HealthChecker } from '../upstreams/health.js'
+import { isTimeout } from '../upstreams/answer.js'
 import { bakeNotification, changeNotifications, healthNotification, renderBody, tripNotification, type Notification } from './event.js'
 
 /** POSTs one body; resolves with the status code. Rejects on a network error or an abort. */
@@ -216,7 +217,7 @@ class Receiver {
       } catch (err) {
         if (closing.aborted) return
         const e = err as Error & { code?: string }
-        problem = e.name === 'TimeoutError' || e.code === 'UND_ERR_HEADERS_TIMEOUT' || e.code === 'UND_ERR_BODY_TIMEOUT' ? `no answer in ${timeout} ms` : (e.code ?? e.message)
+        problem = isTimeout(e) ? `no answer in ${timeout} ms` : (e.code ?? e.message)
       }
     }
     this.#shared.failures.labels(n.event).inc()

@@ -12,6 +12,7 @@
 // 400). A token, when set, goes as Authorization: Bearer, as MLflow's own client sends
 // MLFLOW_TRACKING_TOKEN.
 import { Agent, request, type Dispatcher } from 'undici'
+import { isTimeout } from '../upstreams/answer.js'
 
 export const ALIAS_ENDPOINT = 'api/2.0/mlflow/registered-models/alias'
 
@@ -122,7 +123,7 @@ export class MlflowRegistryClient implements AliasRegistry {
       text = await res.body.text()
     } catch (err) {
       const e = err as Error & { code?: string }
-      const detail = e.name === 'TimeoutError' || e.name === 'AbortError' || e.code === 'UND_ERR_HEADERS_TIMEOUT' ? `no answer in ${this.#timeout} ms` : (e.code ?? e.message)
+      const detail = isTimeout(e) ? `no answer in ${this.#timeout} ms` : (e.code ?? e.message)
       throw new RegistryRequestError(`${what} failed: ${detail}`, null, null)
     }
     let answer: unknown = {}

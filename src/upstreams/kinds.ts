@@ -20,10 +20,6 @@
 export const UPSTREAM_KINDS = ['mlflow', 'oip', 'kserve-v1', 'torchserve', 'http'] as const
 export type UpstreamKind = typeof UPSTREAM_KINDS[number]
 
-export function isUpstreamKind (value: unknown): value is UpstreamKind {
-  return (UPSTREAM_KINDS as readonly unknown[]).includes(value)
-}
-
 /** A readiness answer judged: ok, or what is wrong with it in words. */
 export type Judgement = { ok: true } | { ok: false, problem: string }
 
