@@ -41,6 +41,8 @@ class Latency {
   }
 }
 
+const EMPTY = Buffer.alloc(0)
+
 function text (bytes: Buffer, cap: number): string {
   const s = bytes.subarray(0, cap).toString('utf8')
   return bytes.length > cap ? `${s}... (${bytes.length} bytes)` : s
@@ -107,26 +109,17 @@ export class Shadow {
 
   /** Sends the mirrored request to the standby, on the next turn of the event loop. */
   send (run: ShadowRun): void {
-    const options: Dispatcher.RequestOptions = {
-      method: run.method as Dispatcher.HttpMethod,
-      path: run.standbyPath,
-      headers: run.headers,
-      body: run.input,
-      // One bound on the whole exchange: headers and body, however the standby spreads them.
-      signal: AbortSignal.timeout(this.#options.timeout)
-    }
     setImmediate(() => {
-      const sent = performance.now()
-      // A failure before or during the answer's body (timeout, reset) is a standby error.
-      this.#pools[run.to].request(options).then(async (answer) => {
-        const chunks: Buffer[] = []
-        let held = 0
-        for await (const chunk of answer.body) held = collect(chunks, chunk as Buffer, held, this.#options.captureBytes)
-        return { status: answer.statusCode, body: Buffer.concat(chunks) }
-      }).then(
-        (answer) => run.standby(answer.status, answer.body, performance.now() - sent),
-        () => run.standby(0, Buffer.alloc(0), performance.now() - sent)
-      )
+      const mirror = new Mirror(run, this.#options.timeout, this.#options.captureBytes)
+      // headersTimeout and bodyTimeout bound each wait; Mirror bounds the whole exchange.
+      this.#pools[run.to].dispatch({
+        method: run.method as Dispatcher.HttpMethod,
+        path: run.standbyPath,
+        headers: run.headers,
+        body: run.input,
+        headersTimeout: this.#options.timeout,
+        bodyTimeout: this.#options.timeout
+      }, mirror)
     })
   }
 
@@ -211,10 +204,10 @@ export class ShadowRun {
   readonly standbyPath: string
   readonly liveColour: Colour
   liveStatus: number | null = null
-  liveBody: Buffer = Buffer.alloc(0)
+  liveBody: Buffer = EMPTY
   liveMs = 0
   standbyStatus = -1
-  standbyBody: Buffer = Buffer.alloc(0)
+  standbyBody: Buffer = EMPTY
   standbyMs = 0
   readonly #shadow: Shadow
   readonly #started = performance.now()
@@ -266,5 +259,58 @@ export class ShadowRun {
     this.standbyMs = ms
     this.#settled = true
     this.#shadow.settle(this)
+  }
+}
+
+/**
+ * The standby's side of a run, as undici's callback handler: no promise, body stream or parsed
+ * header object per mirror. A failure before or during the answer's body (a timeout, a reset,
+ * an answer still arriving after the shadow's timeout) is a standby error.
+ */
+class Mirror implements Dispatcher.DispatchHandler {
+  readonly #run: ShadowRun
+  readonly #timeout: number
+  readonly #cap: number
+  readonly #sent = performance.now()
+  #abort: ((err?: Error) => void) | null = null
+  #status = 0
+  #chunks: Buffer[] = []
+  #held = 0
+  #done = false
+
+  constructor (run: ShadowRun, timeout: number, cap: number) {
+    this.#run = run
+    this.#timeout = timeout
+    this.#cap = cap
+  }
+
+  onConnect (abort: (err?: Error) => void): void {
+    this.#abort = abort
+  }
+
+  onHeaders (statusCode: number): boolean {
+    this.#status = statusCode
+    return true
+  }
+
+  onData (chunk: Buffer): boolean {
+    if (performance.now() - this.#sent > this.#timeout) {
+      this.#abort?.(new Error('shadow timeout'))
+      return false
+    }
+    this.#held = collect(this.#chunks, chunk, this.#held, this.#cap)
+    return true
+  }
+
+  onComplete (): void {
+    this.#done = true
+    const body = this.#chunks.length === 1 ? this.#chunks[0] as Buffer : Buffer.concat(this.#chunks)
+    this.#run.standby(this.#status, body, performance.now() - this.#sent)
+  }
+
+  onError (): void {
+    if (this.#done) return // undici calls onError if onComplete threw: settle once
+    this.#done = true
+    this.#run.standby(0, EMPTY, performance.now() - this.#sent)
   }
 }
