@@ -26,6 +26,12 @@ export function allCandidates (): Candidate[] {
   // previous commit, with node_modules linked) whose switchyard runs as `switchyard-baseline`.
   const baseline = process.env.BENCH_BASELINE
   if (baseline !== undefined && baseline !== '') list.splice(2, 0, { name: 'switchyard-baseline', start: node(`${baseline.replace(/\/$/, '')}/bench/proxies/switchyard.ts`) })
+  // Node flags to try on switchyard (e.g. a smaller young generation): one more candidate per
+  // set, ';' between sets, named after its flags.
+  for (const flags of (process.env.BENCH_SWITCHYARD_FLAGS ?? '').split(';').filter((f) => f !== '')) {
+    const start = node('proxies/switchyard.ts')
+    list.splice(2, 0, { name: `switchyard ${flags}`, start: (upstream) => start(upstream, flags.split(' ')) })
+  }
   const nginx = nginxPath()
   if (nginx !== null) list.push({ name: 'nginx', start: (upstream) => startNginx(nginx, upstream.url, PROXY_CORE) })
   return list
