@@ -211,8 +211,10 @@ t.test('Redis going away: commits fail fast with 503, synced goes false, then ev
 t.test('an emptied Redis is re-seeded with the highest version any replica holds', async (t) => {
   const redis = await startRedis(t)
   const dir = t.testdir()
-  const a = await Deployment.open(store(t, redis, join(dir, 'a.json'), { pollInterval: 100 }), { initial: 'blue', historyLimit: 100 })
-  const b = await Deployment.open(store(t, redis, join(dir, 'b.json'), { pollInterval: 100 }), { initial: 'blue', historyLimit: 100 })
+  // No polls here: a poll that ran between the flush and the switch below would put the state
+  // back first. The refused change itself sets off the re-seed.
+  const a = await Deployment.open(store(t, redis, join(dir, 'a.json'), { pollInterval: 60_000 }), { initial: 'blue', historyLimit: 100 })
+  const b = await Deployment.open(store(t, redis, join(dir, 'b.json'), { pollInterval: 60_000 }), { initial: 'blue', historyLimit: 100 })
   await a.switchTo('green', { reason: 'r', by: 'test' })
   t.ok(await until(() => b.state.version === 2))
   const client = await redis.client()
@@ -221,7 +223,10 @@ t.test('an emptied Redis is re-seeded with the highest version any replica holds
   await t.rejects(a.switchTo('blue', { reason: 'r', by: 'test' }), { code: 'SW_ERR_STATE_UNAVAILABLE', message: /has lost the shared state \(it holds version 0, this replica 2\) and is being re-seeded\. No replica was changed/ }, 'a change before the state is back is refused, not a 409')
   t.ok(await until(async () => (await client.get(`${redis.key}:state`)) !== null), 'it is put back')
   t.match(JSON.parse(await client.get(`${redis.key}:state`) ?? '{}'), { version: 2, active: 'green' })
-  // An older state in Redis (restored from an old snapshot) is replaced by the newer one replicas hold.
+  // An older state in Redis (restored from an old snapshot) is replaced by the newer one replicas
+  // hold, found by a replica's poll.
+  const c = await Deployment.open(store(t, redis, join(dir, 'c.json'), { pollInterval: 100 }), { initial: 'blue', historyLimit: 100 })
+  t.equal(c.state.version, 2)
   await client.set(`${redis.key}:state`, JSON.stringify({ ...initialState('blue', now), history: undefined }))
   t.ok(await until(async () => (JSON.parse(await client.get(`${redis.key}:state`) ?? '{}') as DeploymentState).version === 2))
   t.equal(a.active, 'green')
