@@ -1,8 +1,8 @@
 import { EventEmitter } from 'node:events'
 import type { Colour } from '../colour.js'
 import { NO_PREVIOUS, VERSION_CONFLICT } from '../errors.js'
-import { applyChange, initialState, phaseAt, type ChangeRequest } from './transition.js'
-import type { DeploymentState, Replica, StateStore } from './types.js'
+import { applyChange, applyTraffic, initialState, phaseAt, sameTraffic, type ChangeRequest } from './transition.js'
+import type { DeploymentState, Replica, StateStore, TrafficState } from './types.js'
 
 export interface ChangeOptions {
   reason: string
@@ -25,7 +25,10 @@ export interface ChangeResult {
 export type ChangeSource = 'local' | 'adopted'
 
 export interface DeploymentEvents {
+  /** The active colour changed: a switch or a rollback (by anyone, on any replica). */
   change: [state: DeploymentState, previous: DeploymentState, source: ChangeSource]
+  /** The traffic settings changed (canary weight, shadow percent, progressive switch). */
+  traffic: [traffic: TrafficState, previous: TrafficState, source: ChangeSource]
 }
 
 /**
@@ -89,6 +92,21 @@ export class Deployment extends EventEmitter<DeploymentEvents> implements Replic
     return this.#state
   }
 
+  get traffic (): TrafficState {
+    return this.#state.traffic
+  }
+
+  /**
+   * Changes the traffic settings: `update` gets the newest ones (it may throw to refuse, or
+   * return null for no change) and the result is committed like a switch, for every replica.
+   */
+  updateTraffic (update: (traffic: TrafficState, state: DeploymentState) => TrafficState | null): Promise<ChangeResult> {
+    return this.#serialise(() => this.#commit((current) => {
+      const traffic = update(current.traffic, current)
+      return traffic === null ? null : applyTraffic(current, traffic)
+    }, undefined))
+  }
+
   switchTo (to: Colour, options: ChangeOptions): Promise<ChangeResult> {
     return this.#serialise(() => this.#change({ kind: 'switch', to, reason: options.reason, by: options.by, actor: options.actor, bakeMs: options.bakeMs ?? this.#bakeMs }, options.expectedVersion))
   }
@@ -120,20 +138,27 @@ export class Deployment extends EventEmitter<DeploymentEvents> implements Replic
     if (state.version <= before.version) return false
     this.#state = state
     this.active = state.active
-    this.emit('change', state, before, source)
+    // A change of traffic settings alone adds no history entry and moves no colour.
+    if (state.active !== before.active || state.history[0]?.version !== before.history[0]?.version) this.emit('change', state, before, source)
+    if (!sameTraffic(state.traffic, before.traffic)) this.emit('traffic', state.traffic, before.traffic, source)
     return true
   }
 
-  async #change (change: ChangeRequest, expectedVersion: number | undefined, retry = true): Promise<ChangeResult> {
+  #change (change: ChangeRequest, expectedVersion: number | undefined): Promise<ChangeResult> {
+    return this.#commit((current) => applyChange(current, change, this.#now(), this.#historyLimit), expectedVersion)
+  }
+
+  /** Commits the state `next` computes from the newest one (null: nothing to change). */
+  async #commit (next: (current: DeploymentState) => DeploymentState | null, expectedVersion: number | undefined, retry = true): Promise<ChangeResult> {
     const current = this.state
     if (expectedVersion !== undefined && expectedVersion !== current.version) {
       throw VERSION_CONFLICT(expectedVersion, current.version)
     }
-    const next = applyChange(current, change, this.#now(), this.#historyLimit)
-    if (next === null) return { changed: false, state: current }
-    this.#pending = next.version
+    const computed = next(current)
+    if (computed === null) return { changed: false, state: current }
+    this.#pending = computed.version
     try {
-      await this.store.commit(next, current.version)
+      await this.store.commit(computed, current.version)
     } catch (err) {
       this.#settle(null)
       // A shared store moved on before this replica heard of it. A caller that named no version
@@ -141,10 +166,10 @@ export class Deployment extends EventEmitter<DeploymentEvents> implements Replic
       if (!retry || expectedVersion !== undefined || this.store.watch === undefined || !VERSION_CONFLICT.is(err)) throw err
       const newest = await this.store.load()
       if (newest !== null) this.adopt(newest)
-      return this.#change(change, undefined, false)
+      return this.#commit(next, undefined, false)
     }
-    this.#settle(next)
-    return { changed: true, state: next }
+    this.#settle(computed)
+    return { changed: true, state: computed }
   }
 
   /** The commit returned: apply this replica's change if it was saved, then what arrived meanwhile. */

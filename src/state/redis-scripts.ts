@@ -6,8 +6,8 @@ export const APPLIED = -1
 /**
  * Compare-and-set on version, atomically: the state, its history and the change message move
  * together, so of several replicas committing on the same version exactly one wins.
- * KEYS: state, history. ARGV: expected version, state JSON (without history), history entry JSON,
- * history limit, channel, message (the whole state).
+ * KEYS: state, history. ARGV: expected version, state JSON (without history), history entry JSON
+ * ('' for a change of traffic settings, which adds none), history limit, channel, message (the whole state).
  */
 export const COMMIT = `
 local saved = redis.call('GET', KEYS[1])
@@ -15,8 +15,10 @@ local version = 0
 if saved then version = cjson.decode(saved).version end
 if version ~= tonumber(ARGV[1]) then return version end
 redis.call('SET', KEYS[1], ARGV[2])
-redis.call('LPUSH', KEYS[2], ARGV[3])
-redis.call('LTRIM', KEYS[2], 0, tonumber(ARGV[4]) - 1)
+if ARGV[3] ~= '' then
+  redis.call('LPUSH', KEYS[2], ARGV[3])
+  redis.call('LTRIM', KEYS[2], 0, tonumber(ARGV[4]) - 1)
+end
 redis.call('PUBLISH', ARGV[5], ARGV[6])
 return -1
 `

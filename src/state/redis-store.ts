@@ -118,7 +118,7 @@ export class RedisStore implements StateStore {
         : await this.#eval(client, COMMIT, [
           String(expectedVersion),
           JSON.stringify(withoutHistory(next)),
-          JSON.stringify(next.history[0]),
+          next.history[0]?.version === next.version ? JSON.stringify(next.history[0]) : '',
           String(this.#options.historyLimit),
           this.keys.channel,
           JSON.stringify(next)

@@ -1,6 +1,6 @@
 // Pure state transitions: plain data in, plain data out, so the rules are tested without I/O.
 import type { Colour } from '../colour.js'
-import type { ChangeKind, DeploymentState, HistoryEntry, Phase } from './types.js'
+import type { ChangeKind, DeploymentState, HistoryEntry, Phase, ProgressOutcome, TrafficState } from './types.js'
 
 export interface ChangeRequest {
   kind: ChangeKind
@@ -19,10 +19,13 @@ export function phaseAt (state: Pick<DeploymentState, 'bakeUntil'>, now: Date): 
   return state.bakeUntil !== null && now.getTime() < Date.parse(state.bakeUntil) ? 'baking' : 'stable'
 }
 
+/** No canary, no shadow, no progressive switch: every request to the active colour. */
+export const NO_TRAFFIC: TrafficState = Object.freeze({ canaryWeight: 0, shadowPercent: 0, progress: null, lastOutcome: null })
+
 export function initialState (active: Colour, now: Date): DeploymentState {
   const at = now.toISOString()
   const entry: HistoryEntry = { version: 1, kind: 'init', from: null, to: active, at, reason: 'initial state from config', by: 'config' }
-  return { active, previous: null, version: 1, phase: 'stable', changedAt: at, reason: entry.reason, by: entry.by, bakeUntil: null, failed: null, history: [entry] }
+  return { active, previous: null, version: 1, phase: 'stable', changedAt: at, reason: entry.reason, by: entry.by, bakeUntil: null, failed: null, history: [entry], traffic: NO_TRAFFIC }
 }
 
 /** The state after a change, or null when the change would change nothing. */
@@ -46,6 +49,33 @@ export function applyChange (state: DeploymentState, change: ChangeRequest, now:
     by: change.by,
     bakeUntil: bakeMs > 0 ? new Date(now.getTime() + bakeMs).toISOString() : null,
     failed,
-    history
+    history,
+    traffic: trafficAfterChange(state.traffic, change)
   }
+}
+
+/**
+ * A change of the active colour ends any canary (the colours have changed places) and ends a
+ * progressive switch: completed when the change is its own last step, aborted otherwise.
+ */
+function trafficAfterChange (traffic: TrafficState, change: ChangeRequest): TrafficState {
+  const progress = traffic.progress
+  let lastOutcome: ProgressOutcome | null = traffic.lastOutcome
+  if (progress !== null) {
+    lastOutcome = change.by === 'progressive' && change.to === progress.to
+      ? { to: progress.to, completed: true, reason: `completed: switched to ${progress.to} after ${progress.steps.join(', ')}%` }
+      : { to: progress.to, completed: false, reason: `aborted: the active colour changed to ${change.to} (${change.by})` }
+  }
+  return { ...traffic, canaryWeight: 0, progress: null, lastOutcome }
+}
+
+/** The state with new traffic settings (a new version, no history entry), or null when they are the same. */
+export function applyTraffic (state: DeploymentState, traffic: TrafficState): DeploymentState | null {
+  if (sameTraffic(state.traffic, traffic)) return null
+  return { ...state, version: state.version + 1, traffic }
+}
+
+export function sameTraffic (a: TrafficState, b: TrafficState): boolean {
+  return a.canaryWeight === b.canaryWeight && a.shadowPercent === b.shadowPercent &&
+    JSON.stringify(a.progress) === JSON.stringify(b.progress) && JSON.stringify(a.lastOutcome) === JSON.stringify(b.lastOutcome)
 }

@@ -17,6 +17,41 @@ export interface HistoryEntry {
   actor?: string
 }
 
+/** A progressive switch walking the canary weight up, step by step, as saved in the state. */
+export interface Progress {
+  to: Colour
+  steps: number[]
+  step: number
+  weight: number
+  stepInterval: number
+  startedAt: string
+  /** When the walker takes the next step (or, after the last one, switches). */
+  nextStepAt: string
+  reason: string
+  actor: string
+  /** The replica that walks it: only it takes the steps; the others watch that it does. */
+  owner: string
+}
+
+export interface ProgressOutcome {
+  to: Colour
+  completed: boolean
+  reason: string
+}
+
+/**
+ * How live traffic is tried on the standby: shared by every replica like the active colour, so
+ * a canary weight or shadow percent set through one replica holds for all of them.
+ */
+export interface TrafficState {
+  /** Share of live traffic sent to the standby (0-100). */
+  canaryWeight: number
+  /** Share of live requests mirrored to the standby (0-100). */
+  shadowPercent: number
+  progress: Progress | null
+  lastOutcome: ProgressOutcome | null
+}
+
 /** The deployment state: the one thing every replica must agree on. */
 export interface DeploymentState {
   active: Colour
@@ -30,7 +65,9 @@ export interface DeploymentState {
   bakeUntil: string | null
   /** The colour the guard last rolled back from: never chosen again automatically. */
   failed: Colour | null
+  /** Switches and rollbacks only: a change of `traffic` alone adds no entry. */
   history: HistoryEntry[]
+  traffic: TrafficState
 }
 
 /** What a shared store needs of the process it serves: the state it holds, and a way to hand it a newer one. */

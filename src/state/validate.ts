@@ -1,5 +1,6 @@
 // A saved state comes from disk or Redis: check its shape before trusting it.
 import { isColour } from '../colour.js'
+import { NO_TRAFFIC } from './transition.js'
 import type { DeploymentState } from './types.js'
 
 const PHASES = new Set(['stable', 'baking'])
@@ -28,6 +29,25 @@ export function stateProblem (value: unknown): string | null {
       return `history[${i}] is not a valid entry`
     }
   }
+  return value.traffic === undefined ? null : trafficProblem(value.traffic)
+}
+
+const isShare = (value: unknown): boolean => typeof value === 'number' && value >= 0 && value <= 100
+
+function trafficProblem (traffic: unknown): string | null {
+  if (!isObject(traffic)) return 'traffic is not an object'
+  if (!isShare(traffic.canaryWeight)) return 'traffic.canaryWeight is not a number from 0 to 100'
+  if (!isShare(traffic.shadowPercent)) return 'traffic.shadowPercent is not a number from 0 to 100'
+  const p = traffic.progress
+  if (p !== null && (!isObject(p) || !isColour(p.to) || !Array.isArray(p.steps) || !p.steps.every(isShare) ||
+    !Number.isSafeInteger(p.step) || (p.step as number) < 0 || (p.step as number) >= p.steps.length || !isShare(p.weight) ||
+    typeof p.stepInterval !== 'number' || Number.isNaN(Date.parse(String(p.nextStepAt))) || typeof p.owner !== 'string')) {
+    return 'traffic.progress is not a progressive switch or null'
+  }
+  const o = traffic.lastOutcome
+  if (o !== null && (!isObject(o) || !isColour(o.to) || typeof o.completed !== 'boolean' || typeof o.reason !== 'string')) {
+    return 'traffic.lastOutcome is not an outcome or null'
+  }
   return null
 }
 
@@ -36,5 +56,5 @@ export function asState (value: unknown): DeploymentState | string {
   if (problem !== null) return problem
   // Fields added after the first release default to "none".
   const state = value as DeploymentState
-  return { ...state, bakeUntil: state.bakeUntil ?? null, failed: state.failed ?? null }
+  return { ...state, bakeUntil: state.bakeUntil ?? null, failed: state.failed ?? null, traffic: state.traffic ?? NO_TRAFFIC }
 }

@@ -156,3 +156,19 @@ t.test('replicas opening together on an empty shared store: one saves the initia
   t.equal(b.state.version, 1)
   t.equal(a.state.version, 1)
 })
+
+t.test('a traffic change is its own event: no change event, no history entry; a switch sends both', async (t) => {
+  const d = await open()
+  const events: string[] = []
+  d.on('change', (s) => events.push(`change@${s.version}`))
+  d.on('traffic', (traffic, before) => events.push(`traffic ${before.canaryWeight}->${traffic.canaryWeight}`))
+  const r = await d.updateTraffic((traffic) => ({ ...traffic, canaryWeight: 20 }))
+  t.match(r, { changed: true, state: { version: 2, active: 'blue', traffic: { canaryWeight: 20 } } })
+  t.equal(d.state.history.length, 1, 'only the init entry')
+  t.equal((await d.updateTraffic((traffic) => ({ ...traffic, canaryWeight: 20 }))).changed, false, 'the same settings: no change')
+  t.equal((await d.updateTraffic(() => null)).changed, false)
+  await d.switchTo('green', { reason: 'r', by: 'op' })
+  t.same(events, ['traffic 0->20', 'change@3', 'traffic 20->0'])
+  await t.rejects(d.updateTraffic(() => { throw new Error('refused') }), /refused/)
+  t.equal(d.state.version, 3, 'a refused update changes nothing')
+})
