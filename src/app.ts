@@ -143,6 +143,9 @@ export async function build (options: BuildOptions): Promise<Switchyard> {
     shield: rollback.shield
   })
   const shadow = new Shadow(upstreams, registry, config.shadow)
+  // The shadow percent is shared like the canary weight: whichever replica was asked, all follow.
+  shadow.percent = deployment.traffic.shadowPercent
+  deployment.on('traffic', (traffic) => { shadow.percent = traffic.shadowPercent })
   const router = new Router(deployment, { preview: config.preview, stickyHeader: config.canary.stickyHeader, authorised: (authorization) => !tokens.required || tokens.match(authorization) !== null, diverter: guard })
   const canary = new Canary({ router, guard, deployment, logger })
   const forwarder = new Forwarder(upstreams, guard, guard, shadow, {

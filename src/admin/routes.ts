@@ -120,7 +120,7 @@ export function registerAdminRoutes (app: FastifyInstance, deps: AdminDeps): voi
       await deps.smoke?.(body.to)
     }
     if (moving && body.steps !== undefined && deps.traffic !== undefined) {
-      const progress = deps.traffic.canary.start(body.to, body.steps, body.stepInterval ?? 60_000, body.reason ?? `progressive switch to ${body.to}`, actorOf(request))
+      const progress = await deps.traffic.canary.start(body.to, body.steps, body.stepInterval ?? 60_000, body.reason ?? `progressive switch to ${body.to}`, actorOf(request))
       reply.code(202)
       return { progress }
     }

@@ -43,9 +43,11 @@ export function registerTrafficRoutes (app: FastifyInstance, deps: TrafficDeps):
 
   app.post('/admin/shadow', { preHandler: requireToken }, async (request) => {
     const body = parseNumberField(request.body, 'percent', 0, 100, ['percent', 'reset'])
+    const percent = body.percent as number
+    // Saved like the canary weight, so every replica sharing the state mirrors the same share.
+    await deps.deployment.updateTraffic((traffic) => ({ ...traffic, shadowPercent: percent }))
     if (body.reset === true) deps.shadow.reset()
-    deps.shadow.percent = body.percent as number
-    request.log.info({ percent: deps.shadow.percent, actor: actorOf(request) }, 'shadow percent set')
+    request.log.info({ percent, actor: actorOf(request) }, 'shadow percent set')
     return { standby: otherColour(deps.deployment.active), ...deps.shadow.report() }
   })
 
@@ -53,13 +55,13 @@ export function registerTrafficRoutes (app: FastifyInstance, deps: TrafficDeps):
 
   app.post('/admin/canary', { preHandler: requireToken }, async (request) => {
     const body = parseNumberField(request.body, 'weight', 0, 100, ['weight'])
-    deps.canary.setWeight(body.weight as number, actorOf(request))
+    await deps.canary.setWeight(body.weight as number, actorOf(request))
     return deps.canary.status()
   })
 
   app.post('/admin/abort', { preHandler: requireToken }, async (request) => {
     const reason = (request.body as { reason?: unknown } | undefined)?.reason
-    const outcome = deps.canary.abort(typeof reason === 'string' ? reason : 'aborted by operator')
+    const outcome = await deps.canary.abort(typeof reason === 'string' ? reason : 'aborted by operator')
     return { aborted: outcome !== null, outcome, ...deps.canary.status() }
   })
 }

@@ -157,6 +157,10 @@ export function parseNumberField (raw: unknown, field: string, min: number, max:
   checkKeys(body, allowed, problems)
   const value = body[field]
   if (typeof value !== 'number' || !(value >= min && value <= max)) problems.push(`${field}: required, a number from ${min} to ${max}`)
+  // The other allowed keys are flags.
+  for (const key of allowed) {
+    if (key !== field && body[key] !== undefined && typeof body[key] !== 'boolean') problems.push(`${key}: must be true or false`)
+  }
   if (problems.length > 0) fail(problems)
   return body
 }

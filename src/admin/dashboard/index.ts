@@ -75,6 +75,7 @@ export function registerDashboard (app: FastifyInstance, deps: DashboardDeps): v
   }
   deps.timeline.on('sample', onSample)
   deps.deployment.on('change', onChange)
+  deps.deployment.on('traffic', onHealth)
   deps.health.on('change', onHealth)
 
   // preClose, not onClose: Fastify's onClose hooks run after the server has waited for every
@@ -83,6 +84,7 @@ export function registerDashboard (app: FastifyInstance, deps: DashboardDeps): v
     stream.close()
     deps.timeline.off('sample', onSample)
     deps.deployment.off('change', onChange)
+    deps.deployment.off('traffic', onHealth)
     deps.health.off('change', onHealth)
   })
 }
