@@ -49,7 +49,7 @@ export function formatShadow (shadow: Record<string, unknown>): string {
 }
 
 export function formatProgress (p: Record<string, unknown>): string {
-  return `progressive switch to ${text(p.to)}: step ${Number(p.step) + 1} of ${(p.steps as unknown[]).length}, weight ${text(p.weight)}%, next step at ${text(p.nextStepAt)}`
+  return `progressive switch to ${text(p.to)}: step ${Number(p.step) + 1} of ${(p.steps as unknown[]).length}, weight ${text(p.weight)}%, next step at ${text(p.nextStepAt)}${p.owner === undefined ? '' : ` (walked by ${text(p.owner)})`}`
 }
 
 export function formatCanary (c: Record<string, unknown>): string {

@@ -120,7 +120,7 @@ async function adminCommand (command: string, argv: readonly string[], io: Io): 
     if (args.positionals.length > 0) throw new Error('abort takes no arguments')
     const reason = args.flags.get('reason')
     result = await client.post('/admin/abort', typeof reason === 'string' ? { reason } : {})
-    line = result.aborted === true ? `aborted: ${String((result.outcome as Record<string, unknown> | null)?.reason ?? '')}` : 'nothing to abort; canary weight is 0'
+    line = result.aborted === true ? String((result.outcome as Record<string, unknown> | null)?.reason ?? 'aborted') : 'nothing to abort; canary weight is 0'
   } else {
     if (args.positionals.length > 0) throw new Error('rollback takes no arguments')
     const body: Record<string, unknown> = {}

@@ -3,6 +3,7 @@ import t from 'tap'
 import { main, type Io } from '../../src/cli/main.js'
 import { startModelServer } from '../helpers/model-server.js'
 import { startSwitchyard } from '../helpers/switchyard.js'
+import { until } from '../helpers/until.js'
 
 function capture (env: Record<string, string | undefined> = {}): Io & { stdout: string[], stderr: string[] } {
   const stdout: string[] = []
@@ -83,4 +84,48 @@ t.test('usage errors and an unreachable admin API exit non-zero with one clear l
   const version = capture()
   t.equal(await main(['--version'], version), 0)
   t.match(version.stdout[0], /^\d+\.\d+\.\d+$/)
+})
+
+t.test('shadow, canary, a switch in steps and abort from the CLI', async (t) => {
+  const blue = await startModelServer(t, { model: 'logistic', version: 'v1' })
+  const green = await startModelServer(t, { model: 'forest', version: 'v2' })
+  const sy = await startSwitchyard(t, { blue: blue.url, green: green.url })
+  const env = { SWITCHYARD_ADMIN_URL: sy.adminUrl }
+
+  let io = capture(env)
+  t.equal(await main(['shadow', '100'], io), 0)
+  t.match(io.stdout[0], /^shadow\s+100% mirrored to the standby: 0 compared/)
+  const res = await fetch(`${sy.proxyUrl}/invocations`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"data": [[5.1, 3.5, 1.4, 0.2]]}' })
+  await res.text()
+  t.ok(await until(() => sy.app.shadow.compared === 1))
+  io = capture(env)
+  t.equal(await main(['shadow'], io), 0)
+  t.match(io.stdout.join('\n'), /1 compared, agreement 100\.00% \(1 agreed, 0 disagreed\)[^]*latency\s+active p50 [\d.]+ ms/)
+
+  io = capture(env)
+  t.equal(await main(['canary', '10'], io), 0)
+  t.equal(io.stdout[0], 'canary    10% of live traffic to green')
+  io = capture(env)
+  t.equal(await main(['status'], io), 0)
+  t.match(io.stdout.join('\n'), /canary\s+10% of live traffic to green/)
+  t.match(io.stdout.join('\n'), /shadow\s+100% mirrored/)
+  io = capture(env)
+  t.equal(await main(['canary', '101'], io), 1)
+  t.match(io.stderr.join('\n'), /canary takes one weight|0 to 100/)
+
+  io = capture(env)
+  t.equal(await main(['canary', '0'], io), 0)
+  io = capture(env)
+  t.equal(await main(['switch', 'green', '--steps', '5,25,100', '--interval', '1m'], io), 0)
+  t.match(io.stdout[0], /^progressive switch to green: step 1 of 3, weight 5%, next step at \S+ \(walked by \S+\)$/)
+  io = capture(env)
+  t.equal(await main(['status'], io), 0)
+  t.match(io.stdout.join('\n'), /canary\s+progressive switch to green: step 1 of 3, weight 5%/)
+  io = capture(env)
+  t.equal(await main(['abort', '--reason', 'not today'], io), 0)
+  t.equal(io.stdout[0], 'aborted: not today')
+  io = capture(env)
+  t.equal(await main(['abort'], io), 0)
+  t.equal(io.stdout[0], 'nothing to abort; canary weight is 0')
+  t.equal(sy.app.deployment.active, 'blue')
 })
