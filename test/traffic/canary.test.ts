@@ -1,6 +1,7 @@
 // A change of the active colour that is not the progressive switch's own last step (an operator's
 // switch, a guard rollback, another replica's change) ends the progressive switch: its canary
 // share would otherwise go on to the colour that just stopped being the standby.
+import { join } from 'node:path'
 import t from 'tap'
 import { startModelServer } from '../helpers/model-server.js'
 import { startSwitchyard } from '../helpers/switchyard.js'
@@ -37,7 +38,7 @@ t.test('with the file store, the canary weight and shadow percent survive a rest
   const green = await startModelServer(t, { model: 'forest', version: 'v2' })
   // One directory for the three processes (each t.testdir() call empties it).
   const cwd = replicaDir(t)
-  const args = ['--state.store', 'file', '--state.path', 'state.json']
+  const args = ['--state.store', 'file', '--state.path', join(cwd, 'state.json')]
   const first = await startSwitchyard(t, { blue: blue.url, green: green.url, args, cwd })
   t.equal((await first.admin('POST', '/admin/canary', { weight: 15 })).status, 200)
   t.equal((await first.admin('POST', '/admin/shadow', { percent: 40 })).status, 200)
