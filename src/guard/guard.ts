@@ -195,7 +195,18 @@ export class Guard extends EventEmitter<GuardEvents> implements Recorder, Shield
       return
     }
     try {
-      await this.#deployment.rollback({ reason: `guard: ${decision.reason}`, by: 'guard', actor: 'guard', expectedVersion: state.version, markFailed: true })
+      // On the switch it watched: a switch or rollback since wins, a change of traffic settings
+      // (a canary step, a shadow percent) does not stand in the way.
+      const watched = state.history[0]?.version
+      await this.#deployment.rollback({
+        reason: `guard: ${decision.reason}`,
+        by: 'guard',
+        actor: 'guard',
+        markFailed: true,
+        precondition: (current) => {
+          if (current.history[0]?.version !== watched) throw VERSION_CONFLICT(watched ?? 0, current.history[0]?.version ?? 0)
+        }
+      })
       trip.rolledBack = true
       trip.afterMs = Math.round(performance.now() - switchedAt)
       this.#metrics.switches.labels('guard').inc()

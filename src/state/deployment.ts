@@ -14,6 +14,11 @@ export interface ChangeOptions {
   bakeMs?: number
   /** The guard marks the colour it rolls back from as failed. */
   markFailed?: boolean
+  /**
+   * Checked against the newest state, inside the commit (again after catching up with a shared
+   * store): throws to refuse. Unlike expectedVersion, it can ignore changes of traffic settings.
+   */
+  precondition?: (current: DeploymentState) => void
 }
 
 export interface ChangeResult {
@@ -108,14 +113,14 @@ export class Deployment extends EventEmitter<DeploymentEvents> implements Replic
   }
 
   switchTo (to: Colour, options: ChangeOptions): Promise<ChangeResult> {
-    return this.#serialise(() => this.#change({ kind: 'switch', to, reason: options.reason, by: options.by, actor: options.actor, bakeMs: options.bakeMs ?? this.#bakeMs }, options.expectedVersion))
+    return this.#serialise(() => this.#change({ kind: 'switch', to, reason: options.reason, by: options.by, actor: options.actor, bakeMs: options.bakeMs ?? this.#bakeMs }, options))
   }
 
   rollback (options: ChangeOptions): Promise<ChangeResult> {
     return this.#serialise(() => {
       const previous = this.#state.previous
       if (previous === null) throw NO_PREVIOUS()
-      return this.#change({ kind: 'rollback', to: previous, reason: options.reason, by: options.by, actor: options.actor, markFailed: options.markFailed === true }, options.expectedVersion)
+      return this.#change({ kind: 'rollback', to: previous, reason: options.reason, by: options.by, actor: options.actor, markFailed: options.markFailed === true }, options)
     })
   }
 
@@ -144,8 +149,11 @@ export class Deployment extends EventEmitter<DeploymentEvents> implements Replic
     return true
   }
 
-  #change (change: ChangeRequest, expectedVersion: number | undefined): Promise<ChangeResult> {
-    return this.#commit((current) => applyChange(current, change, this.#now(), this.#historyLimit), expectedVersion)
+  #change (change: ChangeRequest, options: ChangeOptions): Promise<ChangeResult> {
+    return this.#commit((current) => {
+      options.precondition?.(current)
+      return applyChange(current, change, this.#now(), this.#historyLimit)
+    }, options.expectedVersion)
   }
 
   /** Commits the state `next` computes from the newest one (null: nothing to change). */

@@ -172,3 +172,18 @@ t.test('a traffic change is its own event: no change event, no history entry; a 
   await t.rejects(d.updateTraffic(() => { throw new Error('refused') }), /refused/)
   t.equal(d.state.version, 3, 'a refused update changes nothing')
 })
+
+t.test('a precondition is checked on the newest state: the guard\'s rollback ignores a traffic change, not a switch', async (t) => {
+  const d = await open()
+  await d.switchTo('green', { reason: 'r', by: 'op' })
+  const watched = d.state.history[0]?.version
+  const sameSwitch = (current: { history: Array<{ version: number }> }): void => {
+    if (current.history[0]?.version !== watched) throw new Error('switched meanwhile')
+  }
+  await d.updateTraffic((traffic) => ({ ...traffic, shadowPercent: 100 }))
+  const r = await d.rollback({ reason: 'guard', by: 'guard', precondition: sameSwitch })
+  t.match(r, { changed: true, state: { active: 'blue', version: 4 } }, 'a shadow percent set meanwhile does not block it')
+  await d.switchTo('green', { reason: 'r', by: 'op' })
+  await t.rejects(d.rollback({ reason: 'guard', by: 'guard', precondition: sameSwitch }), /switched meanwhile/, 'a switch meanwhile does')
+  t.equal(d.active, 'green')
+})
