@@ -127,7 +127,8 @@ export async function build (options: BuildOptions): Promise<Switchyard> {
 
   deployment.on('change', (state, before, source) => {
     const entry = state.history[0]
-    logger.info({ from: before.active, to: state.active, version: state.version, reason: state.reason, by: state.by, actor: entry?.actor ?? state.by, kind: entry?.kind, source }, 'active colour changed')
+    // The switch's own version: a change of traffic settings may have come in with it.
+    logger.info({ from: before.active, to: state.active, version: entry?.version ?? state.version, reason: state.reason, by: state.by, actor: entry?.actor ?? state.by, kind: entry?.kind, source }, 'active colour changed')
   })
   health.on('change', (colour, healthy, status) => {
     logger[healthy ? 'info' : 'warn']({ colour, healthy, error: status.lastError }, 'upstream health changed')

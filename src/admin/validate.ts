@@ -108,7 +108,7 @@ export function parseSwitchBody (raw: unknown): SwitchBody {
   let stepInterval: number | undefined
   if (body.stepInterval !== undefined) {
     const parsed = parseDuration(body.stepInterval, 'stepInterval')
-    if (!parsed.ok || parsed.value < 100) problems.push('stepInterval: must be a duration of at least 100ms, like "30s" or "1m"')
+    if (!parsed.ok || parsed.value < 100 || parsed.value > MAX_STEP_INTERVAL_MS) problems.push('stepInterval: must be a duration from 100ms to 168h, like "30s" or "1m"')
     else if (steps === undefined) problems.push('stepInterval: only goes with steps')
     else stepInterval = parsed.value
   }
@@ -151,6 +151,9 @@ function optionalGate (value: unknown, problems: string[]): GateBody | undefined
 }
 
 /** A number in a range from a JSON body, or a problem. */
+/** A step longer than a week is a forgotten walk, not a plan. */
+const MAX_STEP_INTERVAL_MS = 7 * 86_400_000
+
 export function parseNumberField (raw: unknown, field: string, min: number, max: number, allowed: readonly string[]): Record<string, unknown> {
   const body = asObject(raw)
   const problems: string[] = []

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { hostname } from 'node:os'
 import type { Logger } from 'pino'
 import { otherColour, type Colour } from '../colour.js'
-import { BAD_BODY, PROGRESSION_RUNNING, VERSION_CONFLICT } from '../errors.js'
+import { BAD_BODY, PROGRESSION_RUNNING } from '../errors.js'
 import type { Guard, Trip } from '../guard/guard.js'
 import type { Deployment } from '../state/deployment.js'
 import type { Progress, ProgressOutcome, TrafficState } from '../state/types.js'
@@ -14,6 +14,11 @@ export type { Progress, ProgressOutcome } from '../state/types.js'
 const ORPHAN_GRACE_MS = 5000
 /** A step or the final switch that could not be saved (the store is down) is tried again after this. */
 const RETRY_MS = 1000
+
+/** Longest wait one setTimeout takes (2^31 - 1 ms). */
+const MAX_TIMER_MS = 2_147_483_647
+/** Thrown inside a final switch whose walk ended meanwhile: nothing to do. */
+const WALK_ENDED = new Error('the progressive switch ended before its last step')
 
 const sameWalk = (a: Progress | null, b: Progress): boolean => a !== null && a.startedAt === b.startedAt && a.owner === b.owner && a.step === b.step
 
@@ -38,6 +43,9 @@ export class Canary {
   readonly #deployment: Deployment
   readonly #logger: Logger
   #timer: NodeJS.Timeout | null = null
+  /** Set by a guard trip until its end is saved: this replica sends the standby nothing meanwhile. */
+  #vetoed: string | null = null
+  #tripTimer: NodeJS.Timeout | null = null
   #closed = false
 
   constructor (deps: { router: Router, guard: Guard, deployment: Deployment, logger: Logger }) {
@@ -47,6 +55,12 @@ export class Canary {
     this.#logger = deps.logger
     deps.guard.on('canary-trip', (trip) => this.#onTrip(trip))
     deps.deployment.on('traffic', (traffic) => this.#follow(traffic))
+    // A switch that arrives together with a new weight can leave the settings looking the same
+    // while the standby has changed colour: the guard must watch the new standby.
+    deps.deployment.on('change', () => {
+      this.#vetoed = null
+      this.#follow(this.#deployment.traffic)
+    })
     this.#follow(deps.deployment.traffic)
   }
 
@@ -100,31 +114,44 @@ export class Canary {
 
   /** Applies the shared settings here, and takes (or watches for) the next step of a walk. */
   #follow (traffic: TrafficState): void {
-    this.#router.canaryWeight = traffic.canaryWeight
-    this.#guard.watchCanary(traffic.canaryWeight > 0 ? otherColour(this.#deployment.active) : null)
+    const weight = this.#vetoed === null ? traffic.canaryWeight : 0
+    this.#router.canaryWeight = weight
+    this.#guard.watchCanary(weight > 0 ? otherColour(this.#deployment.active) : null)
     this.#clearTimer()
     const p = traffic.progress
     if (p === null || this.#closed) return
     const mine = p.owner === this.id
     const due = Date.parse(p.nextStepAt) + (mine ? 0 : ORPHAN_GRACE_MS)
+    this.#later(() => mine ? this.#advance(p) : this.#endOrphan(p), due - Date.now())
+  }
+
+  /** The one timer of this replica's walk (a step, a retry, or the watch on another's walk). */
+  #later (task: () => Promise<void>, ms: number): void {
+    this.#clearTimer()
+    if (this.#closed) return
+    // setTimeout fires at once past 2^31 - 1 ms; a longer wait is taken in turns.
+    const wait = Math.min(Math.max(0, ms), MAX_TIMER_MS)
     this.#timer = setTimeout(() => {
       this.#timer = null
-      if (mine) void this.#advance(p)
-      else void this.#endOrphan(p)
-    }, Math.max(0, due - Date.now()))
+      if (wait < ms) this.#later(task, ms - wait)
+      else void task()
+    }, wait)
     this.#timer.unref()
   }
 
   /** The walker's next step: the next weight, or the switch after the last one. */
   async #advance (p: Progress): Promise<void> {
-    const last = p.step + 1 >= p.steps.length
+    if (this.#closed || !sameWalk(this.#deployment.traffic.progress, p)) return
     try {
-      if (last) {
-        const state = this.#deployment.state
-        if (!sameWalk(state.traffic.progress, p)) return
-        // On the version that holds this walk: a change meanwhile (an abort) wins.
-        await this.#deployment.switchTo(p.to, { reason: p.reason, by: 'progressive', actor: p.actor, expectedVersion: state.version })
-        this.#logger.info({ to: p.to, steps: p.steps }, 'progressive switch completed')
+      if (p.step + 1 >= p.steps.length) {
+        // Only while this walk is still the one in the (newest) state: an abort meanwhile wins.
+        const result = await this.#deployment.switchTo(p.to, {
+          reason: p.reason,
+          by: 'progressive',
+          actor: p.actor,
+          precondition: (current) => { if (!sameWalk(current.traffic.progress, p)) throw WALK_ENDED }
+        })
+        if (result.changed) this.#logger.info({ to: p.to, steps: p.steps }, 'progressive switch completed')
         return
       }
       const weight = p.steps[p.step + 1] as number
@@ -132,41 +159,57 @@ export class Canary {
         ? { ...traffic, canaryWeight: weight, progress: { ...p, step: p.step + 1, weight, nextStepAt: new Date(Date.now() + p.stepInterval).toISOString() } }
         : null)
     } catch (err) {
-      // A rival change (try again on the newest state) or a store that is down (try again soon);
-      // either way only while the walk is still the one in the state.
-      if (this.#closed || !sameWalk(this.#deployment.traffic.progress, p)) return
-      if (!VERSION_CONFLICT.is(err)) this.#logger.warn({ err, to: p.to, step: p.step }, 'progressive switch: could not save the next step; trying again')
-      this.#timer = setTimeout(() => { this.#timer = null; void this.#advance(p) }, VERSION_CONFLICT.is(err) ? 50 : RETRY_MS)
-      this.#timer.unref()
+      // The store is down, or a rival change beat the catch-up: try again, while the walk is
+      // still the one in the state.
+      if (err === WALK_ENDED || this.#closed || !sameWalk(this.#deployment.traffic.progress, p)) return
+      this.#logger.warn({ err, to: p.to, step: p.step }, 'progressive switch: could not save the next step; trying again')
+      this.#later(() => this.#advance(p), RETRY_MS)
     }
   }
 
   /** A walk whose step is long overdue: its replica stopped. It ends, back to weight 0. */
   async #endOrphan (p: Progress): Promise<void> {
+    if (this.#closed || !sameWalk(this.#deployment.traffic.progress, p)) return
     try {
       const result = await this.#deployment.updateTraffic((traffic) => sameWalk(traffic.progress, p)
         ? ended(traffic, `aborted: the replica walking it (${p.owner}) took no step after ${p.nextStepAt}`)
         : null)
       if (result.changed) this.#logger.warn({ to: p.to, owner: p.owner, step: p.step }, 'progressive switch ended: the replica walking it stopped')
     } catch (err) {
-      this.#logger.warn({ err }, 'could not end a progressive switch whose replica stopped; trying again')
       if (this.#closed || !sameWalk(this.#deployment.traffic.progress, p)) return
-      this.#timer = setTimeout(() => { this.#timer = null; void this.#endOrphan(p) }, RETRY_MS)
-      this.#timer.unref()
+      this.#logger.warn({ err }, 'could not end a progressive switch whose replica stopped; trying again')
+      this.#later(() => this.#endOrphan(p), RETRY_MS)
     }
   }
 
   /**
    * The guard saw the standby fail under its canary share: this replica stops sending it any at
-   * once, then the end is saved for every replica (if the store is down, this one stays at 0).
+   * once and keeps it so (whatever the saved weight says) until the end is saved for every
+   * replica, trying again while the store is down.
    */
   #onTrip (trip: Trip): void {
-    this.#router.canaryWeight = 0
     const reason = `aborted by the guard: ${trip.reason}`
-    this.#deployment.updateTraffic((traffic) => traffic.canaryWeight === 0 && traffic.progress === null ? null : ended(traffic, reason)).then(
-      (result) => { if (result.changed) this.#logger.warn({ reason }, 'canary ended by the guard') },
-      (err: unknown) => this.#logger.error({ err, reason }, 'the guard set the canary weight to 0 on this replica, but could not save it for the others')
-    )
+    this.#vetoed = reason
+    this.#follow(this.#deployment.traffic)
+    void this.#saveTrip(reason)
+  }
+
+  async #saveTrip (reason: string): Promise<void> {
+    if (this.#closed || this.#vetoed !== reason) return
+    try {
+      const result = await this.#deployment.updateTraffic((traffic) => traffic.canaryWeight === 0 && traffic.progress === null ? null : ended(traffic, reason))
+      if (result.changed) this.#logger.warn({ reason }, 'canary ended by the guard')
+      if (this.#vetoed === reason) {
+        this.#vetoed = null
+        this.#follow(this.#deployment.traffic)
+      }
+    } catch (err) {
+      this.#logger.error({ err, reason }, 'the guard set the canary weight to 0 on this replica, but could not save it for the others yet; trying again')
+      if (this.#closed) return
+      if (this.#tripTimer !== null) clearTimeout(this.#tripTimer)
+      this.#tripTimer = setTimeout(() => { this.#tripTimer = null; void this.#saveTrip(reason) }, RETRY_MS)
+      this.#tripTimer.unref()
+    }
   }
 
   #clearTimer (): void {
@@ -187,5 +230,7 @@ export class Canary {
   close (): void {
     this.#closed = true
     this.#clearTimer()
+    if (this.#tripTimer !== null) clearTimeout(this.#tripTimer)
+    this.#tripTimer = null
   }
 }

@@ -188,6 +188,8 @@ t.test('bad bodies for shadow, canary and steps are refused with the problem nam
     ['/admin/switch', { to: 'green', steps: [50, 25] }, /steps: must be a list/],
     ['/admin/switch', { to: 'green', stepInterval: '1m' }, /stepInterval: only goes with steps/],
     ['/admin/switch', { to: 'green', steps: [50], stepInterval: 'soon' }, /stepInterval: must be a duration/],
+    ['/admin/switch', { to: 'green', steps: [50], stepInterval: '169h' }, /stepInterval: must be a duration from 100ms to 168h/],
+    ['/admin/shadow', { percent: 50, reset: 'yes' }, /reset: must be true or false/],
     ['/admin/switch', { to: 'green', gate: { minAgreement: 2 } }, /gate.minAgreement: must be a number from 0 to 1/],
     ['/admin/switch', { to: 'green', gate: 'strict' }, /gate: must be an object/]
   ]

@@ -3,6 +3,8 @@
 // share would otherwise go on to the colour that just stopped being the standby.
 import { join } from 'node:path'
 import t from 'tap'
+import { applyChange, applyTraffic } from '../../src/state/transition.js'
+import type { DeploymentState } from '../../src/state/types.js'
 import { startModelServer } from '../helpers/model-server.js'
 import { startSwitchyard } from '../helpers/switchyard.js'
 import { replicaDir } from '../helpers/redis.js'
@@ -56,4 +58,18 @@ t.test('with the file store, the canary weight and shadow percent survive a rest
   t.match(third.app.canary.lastOutcome, { to: 'green', completed: false, reason: /took no step/ })
   t.equal(third.app.canary.weight, 0)
   t.equal(third.app.deployment.active, 'blue')
+})
+
+t.test('a switch and a new weight that arrive together: the guard watches the new standby', async (t) => {
+  const blue = await startModelServer(t, { model: 'logistic', version: 'v1' })
+  const green = await startModelServer(t, { model: 'forest', version: 'v2' })
+  const sy = await startSwitchyard(t, { blue: blue.url, green: green.url })
+  t.equal((await sy.admin('POST', '/admin/canary', { weight: 20 })).status, 200)
+  t.equal(sy.app.guard.status().canary, 'green')
+  // As a replica gets them after missing both: a switch to green (weight 0), then weight 20 again.
+  const switched = applyChange(sy.app.deployment.state, { kind: 'switch', to: 'green', reason: 'elsewhere', by: 'operator' }, new Date(), 100) as DeploymentState
+  t.ok(sy.app.deployment.adopt(applyTraffic(switched, { ...switched.traffic, canaryWeight: 20 }) as DeploymentState))
+  t.equal(sy.app.deployment.active, 'green')
+  t.equal(sy.app.canary.weight, 20)
+  t.equal(sy.app.guard.status().canary, 'blue', 'blue is the standby now')
 })
