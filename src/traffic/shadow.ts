@@ -73,6 +73,9 @@ export class Shadow {
   readonly #options: ShadowOptions
   readonly #results: Counter<'result'>
   #inflight = 0
+  /** Mirrors sent and not settled, and the one timer that ends those past the shadow timeout. */
+  readonly #running = new Set<Mirror>()
+  #sweeper: NodeJS.Timeout | null = null
 
   constructor (upstreams: Record<Colour, Upstream>, registry: Registry, options: ShadowOptions) {
     this.#options = options
@@ -110,8 +113,10 @@ export class Shadow {
   /** Sends the mirrored request to the standby, on the next turn of the event loop. */
   send (run: ShadowRun): void {
     setImmediate(() => {
-      const mirror = new Mirror(run, this.#options.timeout, this.#options.captureBytes)
-      // headersTimeout and bodyTimeout bound each wait; Mirror bounds the whole exchange.
+      const mirror = new Mirror(run, this.#options.timeout, this.#options.captureBytes, this.#running)
+      this.#running.add(mirror)
+      this.#sweep()
+      // headersTimeout and bodyTimeout bound each wait; the sweep bounds the whole exchange.
       this.#pools[run.to].dispatch({
         method: run.method as Dispatcher.HttpMethod,
         path: run.standbyPath,
@@ -121,6 +126,24 @@ export class Shadow {
         bodyTimeout: this.#options.timeout
       }, mirror)
     })
+  }
+
+  /**
+   * One timer for every mirror in flight (not one per mirror): each tick ends those past the
+   * shadow timeout, so a standby that stalls anywhere in its answer holds its slot that long at
+   * most (plus a tenth).
+   */
+  #sweep (): void {
+    if (this.#sweeper !== null) return
+    this.#sweeper = setInterval(() => {
+      const now = performance.now()
+      for (const mirror of this.#running) mirror.expire(now)
+      if (this.#running.size === 0 && this.#sweeper !== null) {
+        clearInterval(this.#sweeper)
+        this.#sweeper = null
+      }
+    }, Math.max(10, this.#options.timeout / 10))
+    this.#sweeper.unref()
   }
 
   /** A run's two answers are in (or the live one failed). */
@@ -187,6 +210,8 @@ export class Shadow {
   }
 
   async close (): Promise<void> {
+    if (this.#sweeper !== null) clearInterval(this.#sweeper)
+    this.#sweeper = null
     await Promise.all([this.#pools.blue.destroy(), this.#pools.green.destroy()])
   }
 }
@@ -265,27 +290,38 @@ export class ShadowRun {
 /**
  * The standby's side of a run, as undici's callback handler: no promise, body stream or parsed
  * header object per mirror. A failure before or during the answer's body (a timeout, a reset,
- * an answer still arriving after the shadow's timeout) is a standby error.
+ * an answer not complete within the shadow's timeout) is a standby error.
  */
 class Mirror implements Dispatcher.DispatchHandler {
   readonly #run: ShadowRun
   readonly #timeout: number
   readonly #cap: number
+  readonly #running: Set<Mirror>
   readonly #sent = performance.now()
   #abort: ((err?: Error) => void) | null = null
+  #expired = false
   #status = 0
   #chunks: Buffer[] = []
   #held = 0
   #done = false
 
-  constructor (run: ShadowRun, timeout: number, cap: number) {
+  constructor (run: ShadowRun, timeout: number, cap: number, running: Set<Mirror>) {
     this.#run = run
     this.#timeout = timeout
     this.#cap = cap
+    this.#running = running
+  }
+
+  /** Ends the exchange if it has run past the timeout (or as soon as it connects). */
+  expire (now: number): void {
+    if (this.#done || now - this.#sent <= this.#timeout) return
+    this.#expired = true
+    this.#abort?.(new Error('shadow timeout'))
   }
 
   onConnect (abort: (err?: Error) => void): void {
     this.#abort = abort
+    if (this.#expired) abort(new Error('shadow timeout'))
   }
 
   onHeaders (statusCode: number): boolean {
@@ -294,23 +330,26 @@ class Mirror implements Dispatcher.DispatchHandler {
   }
 
   onData (chunk: Buffer): boolean {
-    if (performance.now() - this.#sent > this.#timeout) {
-      this.#abort?.(new Error('shadow timeout'))
-      return false
-    }
     this.#held = collect(this.#chunks, chunk, this.#held, this.#cap)
     return true
   }
 
   onComplete (): void {
-    this.#done = true
+    const ms = performance.now() - this.#sent
+    if (ms > this.#timeout) return this.onError()
+    this.#settle()
     const body = this.#chunks.length === 1 ? this.#chunks[0] as Buffer : Buffer.concat(this.#chunks)
-    this.#run.standby(this.#status, body, performance.now() - this.#sent)
+    this.#run.standby(this.#status, body, ms)
   }
 
   onError (): void {
     if (this.#done) return // undici calls onError if onComplete threw: settle once
-    this.#done = true
+    this.#settle()
     this.#run.standby(0, EMPTY, performance.now() - this.#sent)
+  }
+
+  #settle (): void {
+    this.#done = true
+    this.#running.delete(this)
   }
 }
