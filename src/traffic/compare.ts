@@ -23,8 +23,12 @@ export function valuesAgree (a: unknown, b: unknown, tolerance: number): boolean
   return a === b
 }
 
-/** The part of an answer that carries predictions: MLflow's `predictions`, or the OIP's `outputs` data. */
+/**
+ * The part of an answer that carries predictions: MLflow 2's `predictions`, every one of the
+ * OIP's `outputs` data, or the whole answer when it is a bare list (MLflow 1.x, TorchServe).
+ */
 export function predictionsOf (body: unknown): unknown {
+  if (Array.isArray(body)) return body
   if (typeof body !== 'object' || body === null) return undefined
   const record = body as Record<string, unknown>
   if ('predictions' in record) return record.predictions

@@ -40,6 +40,8 @@ t.test('answers agree element by element, with a numeric tolerance', async (t) =
   t.equal(compareAnswers(Buffer.from('{"predictions": [1.0, 2]}'), Buffer.from('{"predictions":[1,2], "extra": true}'), 1e-6), 'agreed', 'only predictions count')
   t.equal(compareAnswers(Buffer.from('{"outputs": [{"name": "y", "data": [0.5]}]}'), Buffer.from('{"outputs": [{"name": "y", "data": [0.6]}]}'), 1e-6), 'disagreed', 'OIP outputs')
   t.equal(compareAnswers(Buffer.from('a,b'), Buffer.from('a,b'), 0), 'agreed', 'other bodies by bytes')
+  t.equal(compareAnswers(Buffer.from('[0.30000000000000004, "setosa"]'), Buffer.from('[0.3, "setosa"]'), 1e-6), 'agreed', 'a bare list (MLflow 1.x) with the tolerance')
+  t.equal(compareAnswers(Buffer.from('[0.3, "setosa"]'), Buffer.from('[0.3, "virginica"]'), 1e-6), 'disagreed', 'labels exactly')
   t.equal(compareAnswers(Buffer.from('a,b'), Buffer.from('a,c'), 0), 'disagreed')
   t.equal(predictionsOf('x'), undefined)
   t.same(predictionsOf({ outputs: [3] }), [3])
