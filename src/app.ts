@@ -17,7 +17,7 @@ import { Forwarder, sendError } from './traffic/forward.js'
 import { Canary } from './traffic/canary.js'
 import { Router } from './traffic/router.js'
 import { Shadow } from './traffic/shadow.js'
-import type { AdminAuth } from './admin/auth.js'
+import { checkAuth, type AdminAuth } from './admin/auth.js'
 import { AuthFailures } from './admin/auth-failures.js'
 import { AdminTokens } from './admin/tokens.js'
 import { listenerFactory, readTls, reloadTls, type ListenerLimits, type ListenerOptions } from './listener.js'
@@ -147,7 +147,7 @@ export async function build (options: BuildOptions): Promise<Switchyard> {
   // The shadow percent is shared like the canary weight: whichever replica was asked, all follow.
   shadow.percent = deployment.traffic.shadowPercent
   deployment.on('traffic', (traffic) => { shadow.percent = traffic.shadowPercent })
-  const router = new Router(deployment, { preview: config.preview, stickyHeader: config.canary.stickyHeader, authorised: (authorization) => !tokens.required || tokens.match(authorization) !== null, diverter: guard })
+  const router = new Router(deployment, { preview: config.preview, stickyHeader: config.canary.stickyHeader, diverter: guard })
   const canary = new Canary({ router, guard, deployment, logger })
   const forwarder = new Forwarder(upstreams, guard, guard, shadow, {
     timeout: config.proxy.timeout,
@@ -223,29 +223,27 @@ function buildProxy (forwarder: Forwarder, router: Router, config: Config, logge
   const proxy: FastifyInstance = config.log.requests
     ? Fastify({ serverFactory, loggerInstance: logger.child({ listener: 'public' }) as FastifyBaseLogger, return503OnClosing: false })
     : Fastify({ serverFactory, logger: false, return503OnClosing: false })
-  // A preview that needs the token is a token check like an admin one: the same failure bound.
   const previewHeader = config.preview.header.toLowerCase()
-  const guarded = config.preview.enabled && config.preview.requireToken && auth.tokens.required
   // The handler is an onRequest hook that takes the raw request and response: no body parsing
   // (bodies pass through byte for byte), no reply serialisation. The colour is read once, here.
   const hook = (request: { raw: IncomingMessage }, reply: { hijack: () => void, raw: ServerResponse }): void => {
     reply.hijack()
     const req = request.raw
-    if (forwarder.draining) return sendError(reply.raw, SHUTTING_DOWN(), null, true)
-    const address = guarded && req.headers[previewHeader] !== undefined ? String(req.socket.remoteAddress) : null
-    const wait = address === null ? 0 : auth.failures.retryAfter(address)
-    if (wait > 0) {
-      reply.raw.setHeader('retry-after', String(wait))
-      return sendError(reply.raw, AUTH_RATE_LIMITED(wait), null, true)
-    }
+    const res = reply.raw
+    if (forwarder.draining) return sendError(res, SHUTTING_DOWN(), null, true)
     const preview = router.preview(req)
-    if (preview === null) forwarder.forward(req, reply.raw, router.live(req))
-    else if (preview === 'unauthorised') {
-      if (address !== null) auth.failures.fail(address)
-      sendError(reply.raw, PREVIEW_UNAUTHORIZED(), null, true)
+    if (preview === null) return forwarder.forward(req, res, router.live(req))
+    // A preview that needs the token is the admin token check, with its bound on failures.
+    if (config.preview.requireToken) {
+      const outcome = checkAuth(auth, String(req.socket.remoteAddress), req.headers.authorization)
+      if (!outcome.ok && outcome.status === 429) {
+        res.setHeader('retry-after', String(outcome.retryAfter))
+        return sendError(res, AUTH_RATE_LIMITED(outcome.retryAfter), null, true)
+      }
+      if (!outcome.ok) return sendError(res, PREVIEW_UNAUTHORIZED(), null, true)
     }
-    else if (preview === 'unknown-colour') sendError(reply.raw, UNKNOWN_COLOUR(req.headers[config.preview.header.toLowerCase()]), null, true)
-    else forwarder.forward(req, reply.raw, preview, false)
+    if (preview === 'unknown-colour') sendError(res, UNKNOWN_COLOUR(req.headers[previewHeader]), null, true)
+    else forwarder.forward(req, res, preview, false)
   }
   const never = async (): Promise<void> => {}
   proxy.all('/*', { onRequest: hook }, never)

@@ -9,14 +9,11 @@ export interface Diverter {
 }
 
 export interface RouterOptions {
-  preview: { enabled: boolean, header: string, requireToken: boolean }
+  preview: { enabled: boolean, header: string }
   stickyHeader: string | null
-  authorised: (authorization: string | undefined) => boolean
   diverter?: Diverter
 }
 
-/** A preview header that names no colour, or lacks the token it needs. */
-export type PreviewRefusal = 'unknown-colour' | 'unauthorised'
 
 /**
  * Reads the request once, on arrival, and names its colour: a preview colour when the request
@@ -37,12 +34,15 @@ export class Router {
     this.#stickyHeader = options.stickyHeader === null ? null : options.stickyHeader.toLowerCase()
   }
 
-  /** The preview colour asked for, a refusal, or null for a live request. */
-  preview (req: IncomingMessage): Colour | PreviewRefusal | null {
+  /**
+   * The preview colour asked for, 'unknown-colour' for a header that names none, or null for a
+   * live request. Whether the caller may preview (preview.requireToken) is the admin token
+   * check's to say (src/admin/auth.ts), not the router's.
+   */
+  preview (req: IncomingMessage): Colour | 'unknown-colour' | null {
     if (!this.#options.preview.enabled) return null
     const value = req.headers[this.#previewHeader]
     if (value === undefined) return null
-    if (this.#options.preview.requireToken && !this.#options.authorised(req.headers.authorization)) return 'unauthorised'
     return isColour(value) ? value : 'unknown-colour'
   }
 
