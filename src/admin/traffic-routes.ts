@@ -59,9 +59,18 @@ export function registerTrafficRoutes (app: FastifyInstance, deps: TrafficDeps):
     return deps.canary.status()
   })
 
-  app.post('/admin/abort', { preHandler: requireToken }, async (request) => {
+  app.post('/admin/abort', { preHandler: requireToken }, async (request, reply) => {
     const reason = (request.body as { reason?: unknown } | undefined)?.reason
-    const outcome = await deps.canary.abort(typeof reason === 'string' ? reason : 'aborted by operator')
-    return { aborted: outcome !== null, outcome, ...deps.canary.status() }
+    const { outcome, saved } = await deps.canary.abort(typeof reason === 'string' ? reason : 'aborted by operator')
+    if (saved) return { aborted: outcome !== null, saved, outcome, ...deps.canary.status() }
+    // Done here, not yet everywhere: 202, and the body says what the other replicas still do.
+    reply.code(202)
+    return {
+      aborted: outcome !== null,
+      saved,
+      outcome,
+      message: 'the state store is unreachable: this replica sends the standby nothing from now on; the other replicas keep their canary weight until the store is back, when this replica saves the end',
+      ...deps.canary.status()
+    }
   })
 }

@@ -121,6 +121,7 @@ async function adminCommand (command: string, argv: readonly string[], io: Io): 
     const reason = args.flags.get('reason')
     result = await client.post('/admin/abort', typeof reason === 'string' ? { reason } : {})
     line = result.aborted === true ? String((result.outcome as Record<string, unknown> | null)?.reason ?? 'aborted') : 'nothing to abort; canary weight is 0'
+    if (result.saved === false) line = `${line}\nnot saved: ${String(result.message)}`
   } else {
     if (args.positionals.length > 0) throw new Error('rollback takes no arguments')
     const body: Record<string, unknown> = {}

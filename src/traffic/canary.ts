@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { hostname } from 'node:os'
 import type { Logger } from 'pino'
 import { otherColour, type Colour } from '../colour.js'
-import { BAD_BODY, PROGRESSION_RUNNING } from '../errors.js'
+import { BAD_BODY, PROGRESSION_RUNNING, STATE_UNAVAILABLE } from '../errors.js'
 import type { Guard, Trip } from '../guard/guard.js'
 import type { Deployment } from '../state/deployment.js'
 import type { Progress, ProgressOutcome, TrafficState } from '../state/types.js'
@@ -43,9 +43,9 @@ export class Canary {
   readonly #deployment: Deployment
   readonly #logger: Logger
   #timer: NodeJS.Timeout | null = null
-  /** Set by a guard trip until its end is saved: this replica sends the standby nothing meanwhile. */
+  /** Set by a guard trip (or an abort) until its end is saved: this replica sends the standby nothing meanwhile. */
   #vetoed: string | null = null
-  #tripTimer: NodeJS.Timeout | null = null
+  #endTimer: NodeJS.Timeout | null = null
   #closed = false
 
   constructor (deps: { router: Router, guard: Guard, deployment: Deployment, logger: Logger }) {
@@ -101,15 +101,26 @@ export class Canary {
     return progress
   }
 
-  /** Stops a progressive switch (or a canary) and sends all traffic back to the active colour. */
-  async abort (reason: string): Promise<ProgressOutcome | null> {
+  /**
+   * Stops a progressive switch (or a canary) and sends all traffic back to the active colour.
+   * `saved: false`: the store is unreachable; this replica holds weight 0 anyway (an operator's
+   * stop must work when the store does not) and saves the end for the others once it is back.
+   */
+  async abort (reason: string): Promise<{ outcome: ProgressOutcome | null, saved: boolean }> {
     let outcome: ProgressOutcome | null = null
-    await this.#deployment.updateTraffic((traffic) => {
-      const next = ended(traffic, `aborted: ${reason}`)
-      outcome = traffic.progress === null ? null : next.lastOutcome
-      return next
-    })
-    return outcome
+    try {
+      await this.#deployment.updateTraffic((traffic) => {
+        const next = ended(traffic, `aborted: ${reason}`)
+        outcome = traffic.progress === null ? null : next.lastOutcome
+        return next
+      })
+      return { outcome, saved: true }
+    } catch (err) {
+      if (!STATE_UNAVAILABLE.is(err)) throw err
+      const p = this.#deployment.traffic.progress
+      this.#holdAtZero(`aborted: ${reason}`)
+      return { outcome: p === null ? null : { to: p.to, completed: false, reason: `aborted: ${reason}` }, saved: false }
+    }
   }
 
   /** Applies the shared settings here, and takes (or watches for) the next step of a walk. */
@@ -141,7 +152,8 @@ export class Canary {
 
   /** The walker's next step: the next weight, or the switch after the last one. */
   async #advance (p: Progress): Promise<void> {
-    if (this.#closed || !sameWalk(this.#deployment.traffic.progress, p)) return
+    // Held at 0 by a trip or an abort not saved yet: the walk is ending, not stepping.
+    if (this.#closed || this.#vetoed !== null || !sameWalk(this.#deployment.traffic.progress, p)) return
     try {
       if (p.step + 1 >= p.steps.length) {
         // Only while this walk is still the one in the (newest) state: an abort meanwhile wins.
@@ -182,33 +194,36 @@ export class Canary {
     }
   }
 
-  /**
-   * The guard saw the standby fail under its canary share: this replica stops sending it any at
-   * once and keeps it so (whatever the saved weight says) until the end is saved for every
-   * replica, trying again while the store is down.
-   */
+  /** The guard saw the standby fail under its canary share. */
   #onTrip (trip: Trip): void {
-    const reason = `aborted by the guard: ${trip.reason}`
-    this.#vetoed = reason
-    this.#follow(this.#deployment.traffic)
-    void this.#saveTrip(reason)
+    this.#holdAtZero(`aborted by the guard: ${trip.reason}`)
   }
 
-  async #saveTrip (reason: string): Promise<void> {
+  /**
+   * This replica sends the standby nothing from now on, whatever the saved weight says, until
+   * the end (with `reason`) is saved for every replica, tried again while the store is down.
+   */
+  #holdAtZero (reason: string): void {
+    this.#vetoed = reason
+    this.#follow(this.#deployment.traffic)
+    void this.#saveEnd(reason)
+  }
+
+  async #saveEnd (reason: string): Promise<void> {
     if (this.#closed || this.#vetoed !== reason) return
     try {
       const result = await this.#deployment.updateTraffic((traffic) => traffic.canaryWeight === 0 && traffic.progress === null ? null : ended(traffic, reason))
-      if (result.changed) this.#logger.warn({ reason }, 'canary ended by the guard')
+      if (result.changed) this.#logger.warn({ reason }, 'canary ended')
       if (this.#vetoed === reason) {
         this.#vetoed = null
         this.#follow(this.#deployment.traffic)
       }
     } catch (err) {
-      this.#logger.error({ err, reason }, 'the guard set the canary weight to 0 on this replica, but could not save it for the others yet; trying again')
+      this.#logger.error({ err, reason }, 'the canary weight is 0 on this replica, but the end could not be saved for the others yet; trying again')
       if (this.#closed) return
-      if (this.#tripTimer !== null) clearTimeout(this.#tripTimer)
-      this.#tripTimer = setTimeout(() => { this.#tripTimer = null; void this.#saveTrip(reason) }, RETRY_MS)
-      this.#tripTimer.unref()
+      if (this.#endTimer !== null) clearTimeout(this.#endTimer)
+      this.#endTimer = setTimeout(() => { this.#endTimer = null; void this.#saveEnd(reason) }, RETRY_MS)
+      this.#endTimer.unref()
     }
   }
 
@@ -230,7 +245,7 @@ export class Canary {
   close (): void {
     this.#closed = true
     this.#clearTimer()
-    if (this.#tripTimer !== null) clearTimeout(this.#tripTimer)
-    this.#tripTimer = null
+    if (this.#endTimer !== null) clearTimeout(this.#endTimer)
+    this.#endTimer = null
   }
 }

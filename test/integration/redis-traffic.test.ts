@@ -4,16 +4,16 @@
 import t, { type Test } from 'tap'
 import { Pool } from 'undici'
 import { startModelServer } from '../helpers/model-server.js'
-import { startRedis, startReplicas } from '../helpers/redis.js'
+import { startRedis, startReplicas, type TestRedis } from '../helpers/redis.js'
 import type { TestSwitchyard } from '../helpers/switchyard.js'
 import { until } from '../helpers/until.js'
 
-async function setup (t: Test, args: string[] = []): Promise<{ a: TestSwitchyard, b: TestSwitchyard, green: Awaited<ReturnType<typeof startModelServer>> }> {
+async function setup (t: Test, args: string[] = []): Promise<{ a: TestSwitchyard, b: TestSwitchyard, green: Awaited<ReturnType<typeof startModelServer>>, redis: TestRedis }> {
   const redis = await startRedis(t)
   const blue = await startModelServer(t, { model: 'logistic', version: 'v1' })
   const green = await startModelServer(t, { model: 'forest', version: 'v2' })
   const [a, b] = await startReplicas(t, redis, 2, { blue: blue.url, green: green.url, args }) as [TestSwitchyard, TestSwitchyard]
-  return { a, b, green }
+  return { a, b, green, redis }
 }
 
 async function predict (pool: Pool, n: number): Promise<string[]> {
@@ -122,4 +122,20 @@ t.test('a guard trip while Redis is down holds the weight at 0 on that replica, 
   t.ok(await until(() => b.app.canary.weight === 0, 15_000), 'once Redis is back, b follows')
   t.equal(a.app.deployment.traffic.canaryWeight, 0)
   t.equal(a.app.canary.weight, 0)
+})
+
+t.test('an abort while Redis is down stops the canary on the replica asked at once (202), and on all once Redis is back', async (t) => {
+  const { a, b, redis } = await setup(t)
+  t.equal((await a.admin('POST', '/admin/switch', { to: 'green', steps: [40, 100], stepInterval: '1m' })).status, 202)
+  t.ok(await until(() => b.app.canary.weight === 40))
+  await redis.kill()
+  const aborted = await a.admin('POST', '/admin/abort', { reason: 'pager went off' })
+  t.equal(aborted.status, 202)
+  t.match(aborted.body, { aborted: true, saved: false, outcome: { to: 'green', completed: false, reason: 'aborted: pager went off' }, message: /state store is unreachable/, weight: 0 })
+  t.equal(a.app.canary.weight, 0, 'a sends green nothing')
+  t.equal(b.app.canary.weight, 40, 'b cannot know yet')
+  await redis.restart()
+  t.ok(await until(() => b.app.canary.weight === 0 && b.app.canary.progress === null, 15_000), 'b follows once Redis is back')
+  t.match(b.app.canary.lastOutcome, { completed: false, reason: 'aborted: pager went off' })
+  t.equal(a.app.deployment.active, 'blue')
 })
