@@ -62,15 +62,10 @@ export function registerTrafficRoutes (app: FastifyInstance, deps: TrafficDeps):
   app.post('/admin/abort', { preHandler: requireToken }, async (request, reply) => {
     const reason = (request.body as { reason?: unknown } | undefined)?.reason
     const { outcome, saved } = await deps.canary.abort(typeof reason === 'string' ? reason : 'aborted by operator')
-    if (saved) return { aborted: outcome !== null, saved, outcome, ...deps.canary.status() }
+    const body = { aborted: outcome !== null, saved, outcome, ...deps.canary.status() }
+    if (saved) return body
     // Done here, not yet everywhere: 202, and the body says what the other replicas still do.
     reply.code(202)
-    return {
-      aborted: outcome !== null,
-      saved,
-      outcome,
-      message: 'the state store is unreachable: this replica sends the standby nothing from now on; the other replicas keep their canary weight until the store is back, when this replica saves the end',
-      ...deps.canary.status()
-    }
+    return { ...body, message: 'the state store is unreachable: this replica sends the standby nothing from now on; the other replicas keep their canary weight until the store is back, when this replica saves the end' }
   })
 }

@@ -107,19 +107,21 @@ export class Canary {
    * stop must work when the store does not) and saves the end for the others once it is back.
    */
   async abort (reason: string): Promise<{ outcome: ProgressOutcome | null, saved: boolean }> {
+    const why = `aborted: ${reason}`
+    // The walk's outcome, when there is one to abort (a plain canary has none).
+    const outcomeOf = (traffic: TrafficState): ProgressOutcome | null => traffic.progress === null ? null : ended(traffic, why).lastOutcome
     let outcome: ProgressOutcome | null = null
     try {
       await this.#deployment.updateTraffic((traffic) => {
-        const next = ended(traffic, `aborted: ${reason}`)
-        outcome = traffic.progress === null ? null : next.lastOutcome
-        return next
+        outcome = outcomeOf(traffic)
+        return ended(traffic, why)
       })
       return { outcome, saved: true }
     } catch (err) {
       if (!STATE_UNAVAILABLE.is(err)) throw err
-      const p = this.#deployment.traffic.progress
-      this.#holdAtZero(`aborted: ${reason}`)
-      return { outcome: p === null ? null : { to: p.to, completed: false, reason: `aborted: ${reason}` }, saved: false }
+      outcome = outcomeOf(this.#deployment.traffic)
+      this.#holdAtZero(why)
+      return { outcome, saved: false }
     }
   }
 

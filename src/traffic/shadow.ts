@@ -48,10 +48,28 @@ function text (bytes: Buffer, cap: number): string {
   return bytes.length > cap ? `${s}... (${bytes.length} bytes)` : s
 }
 
-/** Collects up to `cap` bytes of a stream, counting the rest. */
-function collect (chunks: Buffer[], chunk: Buffer, held: number, cap: number): number {
-  if (held < cap) chunks.push(held + chunk.length > cap ? chunk.subarray(0, cap - held) : chunk)
-  return held + chunk.length
+/** The first `cap` bytes of an answer, as its chunks pass: what a comparison needs of it. */
+class Capture {
+  readonly #cap: number
+  #chunks: Buffer[] = []
+  #held = 0
+
+  constructor (cap: number) {
+    this.#cap = cap
+  }
+
+  add (chunk: Buffer): void {
+    const held = this.#held
+    if (held < this.#cap) this.#chunks.push(held + chunk.length > this.#cap ? chunk.subarray(0, this.#cap - held) : chunk)
+    this.#held = held + chunk.length
+  }
+
+  /** The bytes kept (one chunk is handed back as it is, without a copy). */
+  bytes (): Buffer {
+    const chunks = this.#chunks
+    this.#chunks = []
+    return chunks.length === 1 ? chunks[0] as Buffer : Buffer.concat(chunks)
+  }
 }
 
 /**
@@ -237,8 +255,7 @@ export class ShadowRun {
   readonly #shadow: Shadow
   readonly #started = performance.now()
   #status = 0
-  #chunks: Buffer[] = []
-  #held = 0
+  readonly #live: Capture
   #settled = false
 
   constructor (shadow: Shadow, req: IncomingMessage, body: Buffer | null, headers: string[], to: Colour, standbyPath: string) {
@@ -250,6 +267,7 @@ export class ShadowRun {
     this.to = to
     this.standbyPath = standbyPath
     this.liveColour = otherColour(to)
+    this.#live = new Capture(shadow.captureBytes)
   }
 
   /** The live answer's status went to the client. */
@@ -259,15 +277,14 @@ export class ShadowRun {
 
   /** A chunk of the live answer went to the client: a copy (up to the cap) is kept to compare. */
   liveChunk (chunk: Buffer): void {
-    this.#held = collect(this.#chunks, chunk, this.#held, this.#shadow.captureBytes)
+    this.#live.add(chunk)
   }
 
   /** The live answer is complete: now the standby gets the same request. */
   liveEnd (): void {
     this.liveStatus = this.#status
-    this.liveBody = this.#chunks.length === 1 ? this.#chunks[0] as Buffer : Buffer.concat(this.#chunks)
+    this.liveBody = this.#live.bytes()
     this.liveMs = performance.now() - this.#started
-    this.#chunks = []
     this.#shadow.send(this)
   }
 
@@ -295,20 +312,18 @@ export class ShadowRun {
 class Mirror implements Dispatcher.DispatchHandler {
   readonly #run: ShadowRun
   readonly #timeout: number
-  readonly #cap: number
+  readonly #answer: Capture
   readonly #running: Set<Mirror>
   readonly #sent = performance.now()
   #abort: ((err?: Error) => void) | null = null
   #expired = false
   #status = 0
-  #chunks: Buffer[] = []
-  #held = 0
   #done = false
 
   constructor (run: ShadowRun, timeout: number, cap: number, running: Set<Mirror>) {
     this.#run = run
     this.#timeout = timeout
-    this.#cap = cap
+    this.#answer = new Capture(cap)
     this.#running = running
   }
 
@@ -330,7 +345,7 @@ class Mirror implements Dispatcher.DispatchHandler {
   }
 
   onData (chunk: Buffer): boolean {
-    this.#held = collect(this.#chunks, chunk, this.#held, this.#cap)
+    this.#answer.add(chunk)
     return true
   }
 
@@ -338,8 +353,7 @@ class Mirror implements Dispatcher.DispatchHandler {
     const ms = performance.now() - this.#sent
     if (ms > this.#timeout) return this.onError()
     this.#settle()
-    const body = this.#chunks.length === 1 ? this.#chunks[0] as Buffer : Buffer.concat(this.#chunks)
-    this.#run.standby(this.#status, body, ms)
+    this.#run.standby(this.#status, this.#answer.bytes(), ms)
   }
 
   onError (): void {
