@@ -87,10 +87,6 @@ export class Load {
     return this.#sent
   }
 
-  get inflight (): number {
-    return this.#inflight.size
-  }
-
   /** Requests go round the targets in turn. */
   start (targets: Target[]): void {
     this.#targets = targets

@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import { adminRequest, type AdminCall, type AdminTarget } from './admin.js'
 import { Load, type RequestRecord } from './load.js'
 import type { Random } from './prng.js'
-import { sample, steadySample, type ProcSample } from './procfs.js'
+import { mib, sample, steadySample, type ProcSample } from './procfs.js'
 import { ExitLog, freePort, RedisProcess, SwitchyardProcess, UpstreamProcess, type SwitchyardCommand } from './processes.js'
 import { plan, type Plan, type PlannedOperation, type PlannedUpstreamFault } from './schedule.js'
 import { TcpFaultProxy } from './tcp-fault.js'
@@ -115,7 +115,7 @@ export async function runPhase (o: PhaseOptions): Promise<PhaseResult> {
       blue: new UpstreamProcess('upstream-blue', 'logistic', 'v1', await freePort(), exits),
       green: new UpstreamProcess('upstream-green', 'forest', 'v2', await freePort(), exits)
     }
-    cleanups.push(async () => { await Promise.all([upstreams.blue.stop(), upstreams.green.stop()]) })
+    cleanups.push(async () => { await Promise.all([upstreams.blue.kill(), upstreams.green.kill()]) })
     await Promise.all([upstreams.blue.start(), upstreams.green.start()])
     const cutRandom = o.random.fork(20)
     const tcp = {
@@ -398,8 +398,7 @@ export async function runPhase (o: PhaseOptions): Promise<PhaseResult> {
       const res = resources[i] as ResourceReport
       res.end = ends[i] ?? null
       res.endPid = sy.pid
-      const inc = sy.incarnations[sy.incarnations.length - 1]
-      res.chaosExposureMs = inc === undefined ? 0 : Math.max(0, chaosEnd - Math.max(chaosStart, inc.listeningAt ?? chaosEnd))
+      res.chaosExposureMs = Math.max(0, chaosEnd - Math.max(chaosStart, sy.listeningAt ?? chaosEnd))
       const all = res.samples.concat(res.baseline ?? [], res.end ?? [])
       res.peak = all.length === 0 ? null : { fds: Math.max(...all.map((s) => s.fds)), rssBytes: Math.max(...all.map((s) => s.rssBytes)) }
     }
@@ -480,10 +479,10 @@ export async function runPhase (o: PhaseOptions): Promise<PhaseResult> {
 
 /** Whether an admin answer is the documented one for the moment it was given. */
 function judgeAdminCall (call: AdminCall, timeline: Timeline, changes: StateChange[]): { expected: boolean, rule: string } {
-  const overlapping = (kind: string, slackBefore: number, slackAfter: number): FaultRecord | undefined =>
-    timeline.faults.find((f) => f.kind === kind && f.start <= call.end + slackBefore && (f.end === null ? Infinity : f.end + slackAfter) >= call.start - slackBefore)
+  // The faults that overlap the call, each kind with its own time to settle after it ends.
+  const during = (slackAfter: number): FaultRecord[] => timeline.overlapping(call.start, call.end, slackAfter)
   if (call.error !== null) {
-    const restart = timeline.faults.find((f) => f.kind === 'proxy-restart' && f.target === call.target && f.start <= call.end && (f.end ?? Infinity) + SLACK.afterListen >= call.start)
+    const restart = during(SLACK.afterListen).find((f) => f.kind === 'proxy-restart' && f.target === call.target)
     return restart !== undefined
       ? { expected: true, rule: `${call.error}: switchyard was restarting` }
       : { expected: false, rule: `${call.error}: no answer from the admin API outside a restart` }
@@ -495,11 +494,11 @@ function judgeAdminCall (call: AdminCall, timeline: Timeline, changes: StateChan
   }
   switch (call.code) {
     case 'SW_ERR_STATE_UNAVAILABLE':
-      return overlapping('redis-restart', 0, SLACK.afterRedisBack) !== undefined
+      return during(SLACK.afterRedisBack).some((f) => f.kind === 'redis-restart')
         ? { expected: true, rule: '503 STATE_UNAVAILABLE: Redis down (or reconnecting)' }
         : { expected: false, rule: '503 STATE_UNAVAILABLE with Redis up' }
     case 'SW_ERR_TARGET_UNHEALTHY': {
-      const killed = timeline.faults.find((f) => f.kind === 'standby-kill' && (call.to === null || f.colour === call.to) && f.start <= call.end && (f.end ?? Infinity) + SLACK.afterUpstreamBack >= call.start)
+      const killed = during(SLACK.afterUpstreamBack).find((f) => f.kind === 'standby-kill' && (call.to === null || f.colour === call.to))
       return killed !== undefined
         ? { expected: true, rule: '503 TARGET_UNHEALTHY: the target was killed' }
         : { expected: false, rule: '503 TARGET_UNHEALTHY while the target was up' }
@@ -517,6 +516,3 @@ function judgeAdminCall (call: AdminCall, timeline: Timeline, changes: StateChan
   }
 }
 
-function mib (bytes: number | undefined): string {
-  return bytes === undefined ? '?' : (bytes / 1048576).toFixed(1)
-}

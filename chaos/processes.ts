@@ -142,11 +142,6 @@ export class UpstreamProcess {
       child.send({ type: 'fault', id, fault })
     }), 5_000, `${this.name} fault`)
   }
-
-  /** At the end of a run: the same SIGKILL as kill(), the exit expected. */
-  stop (): Promise<void> {
-    return this.kill()
-  }
 }
 
 export interface SwitchyardCommand {
@@ -173,7 +168,8 @@ export class SwitchyardProcess {
   #log: WriteStream
   starts = 0
   /** Every pid it has had, with its start and listen times. */
-  readonly incarnations: Array<{ pid: number, startedAt: number, listeningAt: number | null, stoppedAt: number | null, exitCode: number | null }> = []
+  /** When the latest start began to listen (null: not yet, or never started). */
+  listeningAt: number | null = null
   /** Log lines at warn (40) and above, by message. */
   readonly warnings = new Map<string, { level: number, count: number, first: LogLine }>()
   onLine: ((line: LogLine) => void) | null = null
@@ -187,15 +183,13 @@ export class SwitchyardProcess {
   }
 
   async start (): Promise<void> {
-    const startedAt = this.clock()
     const child = track(spawn(this.run.command, [...this.run.args, 'serve', '--config', this.configPath], {
       cwd: this.run.cwd,
       stdio: ['ignore', 'pipe', 'pipe'],
       env: switchyardEnv()
     }))
     this.starts++
-    const incarnation = { pid: child.pid as number, startedAt, listeningAt: null as number | null, stoppedAt: null as number | null, exitCode: null as number | null }
-    this.incarnations.push(incarnation)
+    this.listeningAt = null
     let stderr = ''
     child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
       stderr = (stderr + chunk).slice(-8000)
@@ -209,7 +203,7 @@ export class SwitchyardProcess {
         let line: LogLine
         try { line = JSON.parse(text) as LogLine } catch { return }
         if (line.msg === 'switchyard listening') {
-          incarnation.listeningAt = this.clock()
+          this.listeningAt = this.clock()
           resolve()
         }
         if (typeof line.level === 'number' && line.level >= 40) {
@@ -222,8 +216,6 @@ export class SwitchyardProcess {
       })
     })
     child.once('exit', (code, signal) => {
-      incarnation.exitCode = code
-      incarnation.stoppedAt = this.clock()
       const expected = this.#stopping && code === 0
       this.exits.add({
         name: this.name,

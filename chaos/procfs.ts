@@ -43,3 +43,8 @@ export async function steadySample (pid: number, clock: () => number, count = 3,
   const last = samples[samples.length - 1] as ProcSample
   return { at: last.at, pid, fds: median(samples.map((s) => s.fds)), fdKinds: last.fdKinds, rssBytes: median(samples.map((s) => s.rssBytes)) }
 }
+
+/** Bytes as MiB with one decimal, for reports ('?' when unknown). */
+export function mib (bytes: number | undefined): string {
+  return bytes === undefined ? '?' : (bytes / 1048576).toFixed(1)
+}

@@ -1,5 +1,6 @@
 // The verdict and the report of a chaos run: a Markdown table for people (printed and saved) and
 // the JSON with every failure, fault and sample for whoever digs further.
+import { mib } from './procfs.js'
 import { causeLabel } from './timeline.js'
 import type { PhaseResult } from './phase.js'
 
@@ -69,7 +70,7 @@ export function markdown (info: RunInfo, phases: PhaseResult[], verdict: Verdict
   out.push('')
   out.push(`\`${info.command}\`: ${info.rate} requests/s for ${info.durationMs / 1000} s of chaos (${phases.map((p) => `${p.store} store ${p.chaosMs / 1000} s`).join(', ')}), proxy.timeout ${info.proxyTimeoutMs} ms, client timeout ${info.clientTimeoutMs} ms; switchyard ${info.switchyard} at ${info.commit}; Node ${info.node}, ${info.cpus} cores, load average ${info.loadavg.map((x) => x.toFixed(1)).join(' ')} at the end.`)
   out.push('')
-  out.push(`**Verdict: ${verdict.ok ? 'PASS' : 'FAIL'}**${verdict.ok ? '' : ''}`)
+  out.push(`**Verdict: ${verdict.ok ? 'PASS' : 'FAIL'}**`)
   for (const r of verdict.reasons) out.push(`- ${r}`)
   out.push('')
 
@@ -249,6 +250,3 @@ function pct (n: number, of: number): string {
   return of === 0 ? '-' : `${(100 * n / of).toFixed(2)}%`
 }
 
-function mib (bytes: number | undefined): string {
-  return bytes === undefined ? '?' : (bytes / 1048576).toFixed(1)
-}

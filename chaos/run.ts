@@ -13,6 +13,7 @@ import { availableParallelism, loadavg } from 'node:os'
 import { join, relative, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
+import { parseDuration } from '../src/config/units.js'
 import { runPhase, type PhaseResult, type Store } from './phase.js'
 import { createRandom } from './prng.js'
 import { childrenRunning, killAll, type SwitchyardCommand } from './processes.js'
@@ -24,11 +25,12 @@ const PROXY_TIMEOUT_MS = 1_000
 // previous one (another proxy.timeout); the rest is margin for a loaded machine.
 const CLIENT_TIMEOUT_MS = 2 * PROXY_TIMEOUT_MS + 4_000
 
+/** The config's own duration rule, but a bare number is seconds here. */
 function duration (text: string, name: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(text.trim())
-  if (m === null) throw new Error(`--${name} must be a duration like 30s, 2m or 500ms (got ${JSON.stringify(text)})`)
-  const n = Number(m[1])
-  return m[2] === 'ms' ? n : m[2] === 'm' ? n * 60_000 : n * 1_000
+  const trimmed = text.trim()
+  const parsed = parseDuration(/^[\d.]+$/.test(trimmed) ? `${trimmed}s` : trimmed, `--${name}`)
+  if (!parsed.ok) throw new Error(parsed.problem)
+  return parsed.value
 }
 
 function newestMtime (dir: string): number {
@@ -94,7 +96,8 @@ async function main (): Promise<number> {
   mkdirSync(logDir, { recursive: true })
   const command = `node --import tsx chaos/run.ts ${process.argv.slice(2).join(' ')}`.trim()
   const log = (line: string): void => { process.stderr.write(`chaos: ${line}\n`) }
-  log(`seed ${seed} (rerun with --seed ${seed}); switchyard: ${sy.label} (${commitOf(root)}); logs in ${relative(process.cwd(), logDir)}`)
+  const commit = commitOf(root)
+  log(`seed ${seed} (rerun with --seed ${seed}); switchyard: ${sy.label} (${commit}); logs in ${relative(process.cwd(), logDir)}`)
 
   const t0 = performance.now()
   const clock = (): number => performance.now() - t0
@@ -128,7 +131,7 @@ async function main (): Promise<number> {
     proxyTimeoutMs: PROXY_TIMEOUT_MS,
     clientTimeoutMs: CLIENT_TIMEOUT_MS,
     switchyard: sy.label,
-    commit: commitOf(root),
+    commit,
     node: process.version,
     date: new Date().toISOString(),
     cpus: availableParallelism(),

@@ -34,10 +34,6 @@ export interface TcpFaultStats {
 export interface TcpFaultOptions {
   /** The upstream's address. */
   target: { host: string, port: number }
-  /** Port to listen on (127.0.0.1); 0 for a free one. */
-  port?: number
-  /** Which request paths can be cut (exact match, query ignored). */
-  paths?: readonly string[]
   random: () => number
 }
 
@@ -48,12 +44,13 @@ interface Pending {
   fate: Fate
 }
 
+/** The only requests cut: the model's (exact match, query ignored). */
+const CUT_PATH = '/invocations'
 const HEAD_END = Buffer.from('\r\n\r\n')
 const MAX_HEAD = 64 * 1024
 
 export class TcpFaultProxy {
   readonly #options: TcpFaultOptions
-  readonly #paths: ReadonlySet<string>
   readonly #server: Server
   readonly #sockets = new Set<Socket>()
   #fault: CutFault | null = null
@@ -61,7 +58,6 @@ export class TcpFaultProxy {
 
   private constructor (options: TcpFaultOptions) {
     this.#options = options
-    this.#paths = new Set(options.paths ?? ['/invocations'])
     this.#server = createServer((client) => this.#accept(client))
   }
 
@@ -69,7 +65,7 @@ export class TcpFaultProxy {
     const proxy = new TcpFaultProxy(options)
     await new Promise<void>((resolve, reject) => {
       proxy.#server.once('error', reject)
-      proxy.#server.listen(options.port ?? 0, '127.0.0.1', () => {
+      proxy.#server.listen(0, '127.0.0.1', () => {
         proxy.#server.off('error', reject)
         resolve()
       })
@@ -83,10 +79,6 @@ export class TcpFaultProxy {
 
   get url (): string {
     return `http://127.0.0.1:${this.port}`
-  }
-
-  get fault (): CutFault | null {
-    return this.#fault
   }
 
   /** Cut `share` of matching requests from now on, or stop cutting (null). */
@@ -107,7 +99,7 @@ export class TcpFaultProxy {
 
   #fateOf (path: string): Fate {
     const fault = this.#fault
-    if (fault === null || !this.#paths.has(path) || this.#options.random() >= fault.share) return 'pass'
+    if (fault === null || path !== CUT_PATH || this.#options.random() >= fault.share) return 'pass'
     if (fault.mode === 'before-answer') return 'before-answer'
     return this.#options.random() < 0.5 ? 'mid-body-fin' : 'mid-body-rst'
   }
@@ -124,12 +116,15 @@ export class TcpFaultProxy {
     const pending: Pending[] = []
     let passthrough = false
 
+    const close = (how: 'rst' | 'fin'): void => {
+      if (how === 'rst') client.resetAndDestroy()
+      else client.end(() => client.destroy())
+    }
     const cut = (how: 'rst' | 'fin'): void => {
       if (done) return
       done = true
       upstream.destroy()
-      if (how === 'rst') client.resetAndDestroy()
-      else client.end(() => client.destroy())
+      close(how)
     }
 
     upstream.once('connect', () => { connected = true })
@@ -228,7 +223,7 @@ export class TcpFaultProxy {
           // Let the bytes reach switchyard before the connection goes (an RST could discard
           // what is still unread on the other side).
           client.write(data.subarray(0, headLength + part), () => {
-            setTimeout(() => { if (how === 'rst') client.resetAndDestroy(); else client.end(() => client.destroy()) }, 20)
+            setTimeout(() => close(how), 20)
           })
           return
         }

@@ -78,13 +78,13 @@ export class Timeline {
 
   constructor (private readonly clock: () => number) {}
 
-  begin (kind: FaultKind, fields: { colour?: string | null, target?: string | null, detail?: Record<string, unknown>, start?: number } = {}): FaultRecord {
+  begin (kind: FaultKind, fields: { colour?: string | null, target?: string | null, detail?: Record<string, unknown> } = {}): FaultRecord {
     const record: FaultRecord = {
       id: ++this.#id,
       kind,
       colour: fields.colour ?? null,
       target: fields.target ?? null,
-      start: fields.start ?? this.clock(),
+      start: this.clock(),
       end: null,
       detail: fields.detail ?? {},
       outcome: null
