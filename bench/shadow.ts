@@ -3,10 +3,11 @@
 // mirror's extra work shows as latency, not as fewer requests). Target: p50 within 5%.
 // Run: node --import tsx bench/shadow.ts [--rate 300] [--requests 3000] [--repeats 3] [--block 150] [--pin]
 // (requests x repeats x 2 in all; SHADOW_GREEN_MODEL=logistic gives green a cheaper model)
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
+import { mkdirSync, writeFileSync } from 'node:fs'
 import { Pool } from 'undici'
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
 import { createInterface } from 'node:readline'
+import { canPin, pinned } from './lib/spawn.js'
 
 const arg = (name: string, fallback: number): number => {
   const i = process.argv.indexOf(`--${name}`)
@@ -15,16 +16,18 @@ const arg = (name: string, fallback: number): number => {
 const REQUESTS = arg('requests', 3000)
 const RATE = arg('rate', 300)
 const REPEATS = arg('repeats', 3)
+/** Both settings together. */
+const TOTAL = REQUESTS * REPEATS * 2
 const CONNECTIONS = 10
 const BODY = '{"dataframe_split": {"columns": ["sepal length (cm)", "sepal width (cm)", "petal length (cm)", "petal width (cm)"], "data": [[6.3, 2.7, 4.9, 1.8]]}}'
 
 // With --pin (and taskset), the standby model server gets core 1 to itself and the rest share
 // core 0, so the standby's own CPU (a random forest) does not compete with the live path; on 2
 // cores that puts client, switchyard and blue on one core, which is noisier, so it is not the default.
-const PIN = existsSync('/usr/bin/taskset') && process.argv.includes('--pin')
+const PIN = canPin && process.argv.includes('--pin')
 function node (core: number, args: string[]): ChildProcess {
-  const command = PIN ? ['/usr/bin/taskset', '-c', String(core), process.execPath] : [process.execPath]
-  return spawn(command[0] as string, [...command.slice(1), '--import', 'tsx', 'src/cli/run.ts', ...args], { stdio: ['ignore', 'pipe', 'inherit'] })
+  const [command, argv] = pinned(PIN ? core : null, process.execPath, ['--import', 'tsx', 'src/cli/run.ts', ...args])
+  return spawn(command, argv, { stdio: ['ignore', 'pipe', 'inherit'] })
 }
 if (PIN) execFileSync('/usr/bin/taskset', ['-cp', '0', String(process.pid)], { stdio: 'ignore' })
 
@@ -84,7 +87,7 @@ async function measure (total: number): Promise<Record<Group, number[]>> {
 
 const quantile = (xs: number[], q: number): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length * q)] as number
 await measure(BLOCK * CYCLE.length) // warm-up
-const times = await measure(REQUESTS * REPEATS * 2)
+const times = await measure(TOTAL)
 await new Promise((resolve) => setTimeout(resolve, 500)) // let the last mirrors settle
 // A new percent starts new evidence, so the counts are those of the last 100% block.
 const report = await shadow('GET')
@@ -95,13 +98,13 @@ const summary = [
 ]
 const ratio = (summary[1]?.p50 as number) / (summary[0]?.p50 as number)
 const control = quantile(times['off-b'], 0.5) / quantile(times['off-a'], 0.5)
-console.log(`shadow scenario: ${REQUESTS * REPEATS * 2} requests at ${RATE}/s in blocks of ${BLOCK} going round 0% / 100% / 0% / 100%, up to ${CONNECTIONS} connections; model servers in their own processes, switchyard and the load generator in two more; ${PIN ? 'standby model server alone on core 1, the rest on core 0 (taskset)' : 'not pinned'}; ${new Date().toISOString()}, node ${process.version}\n`)
+console.log(`shadow scenario: ${TOTAL} requests at ${RATE}/s in blocks of ${BLOCK} going round 0% / 100% / 0% / 100%, up to ${CONNECTIONS} connections; model servers in their own processes, switchyard and the load generator in two more; ${PIN ? 'standby model server alone on core 1, the rest on core 0 (taskset)' : 'not pinned'}; ${new Date().toISOString()}, node ${process.version}\n`)
 console.log('| shadow | requests | client p50 ms | client p99 ms |')
 console.log('|---|---|---|---|')
 for (const row of summary) console.log(`| ${row.shadow} | ${row.n} | ${row.p50.toFixed(3)} | ${row.p99.toFixed(3)} |`)
 console.log(`\np50 ratio (100% / 0%): **${ratio.toFixed(3)}** (target <= 1.05); A/A control (0% blocks, odd / even): ${control.toFixed(3)}; over the run: mirrored ${String(report.mirrored)}, compared ${String(report.compared)}, agreed ${String(report.agreed)}, dropped ${String(report.dropped)}`)
 mkdirSync('bench/results', { recursive: true })
-writeFileSync('bench/results/shadow.json', JSON.stringify({ date: new Date().toISOString(), node: process.version, pinned: PIN, greenModel: process.env.SHADOW_GREEN_MODEL ?? 'forest', rate: RATE, requests: REQUESTS * REPEATS * 2, block: BLOCK, summary, ratio, control, shadow: { mirrored: report.mirrored, compared: report.compared, agreed: report.agreed, dropped: report.dropped } }, null, 2) + '\n')
+writeFileSync('bench/results/shadow.json', JSON.stringify({ date: new Date().toISOString(), node: process.version, pinned: PIN, greenModel: process.env.SHADOW_GREEN_MODEL ?? 'forest', rate: RATE, requests: TOTAL, block: BLOCK, summary, ratio, control, shadow: { mirrored: report.mirrored, compared: report.compared, agreed: report.agreed, dropped: report.dropped } }, null, 2) + '\n')
 await client.close()
 await admin.close()
 proxy.kill('SIGTERM')

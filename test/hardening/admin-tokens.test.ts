@@ -7,17 +7,15 @@ import t, { type Test } from 'tap'
 import { request } from 'undici'
 import { build } from '../../src/app.js'
 import { loadConfig } from '../../src/config/load.js'
-import { startModelServer } from '../helpers/model-server.js'
+import { startBlueGreen } from '../helpers/model-server.js'
 import { startSwitchyard, type TestSwitchyard } from '../helpers/switchyard.js'
 import { until } from '../helpers/until.js'
 
 const bearer = (token: string): Record<string, string> => ({ authorization: `Bearer ${token}` })
 
 async function setup (t: Test, options: { args?: string[], env?: Record<string, string>, cwd?: string } = {}): Promise<TestSwitchyard> {
-  const blue = await startModelServer(t, { model: 'logistic', version: 'v1' })
-  const green = await startModelServer(t, { model: 'forest', version: 'v2' })
-  // One testdir per test: a second t.testdir() call would empty the first.
-  return await startSwitchyard(t, { blue: blue.url, green: green.url, args: options.args ?? [], env: options.env ?? {}, cwd: options.cwd ?? t.testdir() })
+  const { blue, green } = await startBlueGreen(t)
+  return await startSwitchyard(t, { blue: blue.url, green: green.url, ...options })
 }
 
 t.test('each token carries a label, and the label is the actor in history and in the log', async (t) => {

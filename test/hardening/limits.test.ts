@@ -4,7 +4,7 @@
 // never cut by these limits.
 import t, { type Test } from 'tap'
 import { request } from 'undici'
-import { startModelServer } from '../helpers/model-server.js'
+import { startBlueGreen } from '../helpers/model-server.js'
 import { portOf, RawConnection } from '../helpers/raw-http.js'
 import { startSwitchyard } from '../helpers/switchyard.js'
 import { until } from '../helpers/until.js'
@@ -12,10 +12,9 @@ import { until } from '../helpers/until.js'
 const GET_VERSION = 'GET /version HTTP/1.1\r\nHost: x\r\n\r\n'
 
 async function setup (t: Test, args: string[]) {
-  const blue = await startModelServer(t, { model: 'logistic', version: 'v1' })
-  const green = await startModelServer(t, { model: 'forest', version: 'v2' })
+  const { blue, green } = await startBlueGreen(t)
   const sy = await startSwitchyard(t, { blue: blue.url, green: green.url, args: ['--health.interval', '1h', ...args] })
-  return { blue, green, sy, port: portOf(sy.proxyUrl), adminPort: portOf(sy.adminUrl) }
+  return { blue, sy, port: portOf(sy.proxyUrl), adminPort: portOf(sy.adminUrl) }
 }
 
 async function open (t: Test, port: number): Promise<RawConnection> {
@@ -24,7 +23,7 @@ async function open (t: Test, port: number): Promise<RawConnection> {
   return connection
 }
 
-/** Sends `line` every `ms` until the server closes the connection (or 20 lines went out). */
+/** Sends `line` every `ms` until the server closes the connection (or 200 lines went out). */
 function trickle (connection: RawConnection, line: () => string, ms: number): void {
   let sent = 0
   const timer = setInterval(() => {

@@ -1,10 +1,9 @@
 // An upstream's redirect is the client's business: switchyard passes it through as it is and
 // never follows it, so a model server cannot point switchyard at another host (no SSRF by
 // Location header), and the target is never called on the client's behalf.
-import { createServer, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import t, { type Test } from 'tap'
 import { request } from 'undici'
+import { httpUpstream } from '../helpers/http-upstream.js'
 import { startSwitchyard } from '../helpers/switchyard.js'
 
 interface Counting {
@@ -14,14 +13,12 @@ interface Counting {
 
 async function listen (t: Test, handle: (path: string, res: import('node:http').ServerResponse) => void): Promise<Counting> {
   const hits: string[] = []
-  const server: Server = createServer((req, res) => {
+  const url = await httpUpstream(t, (req, res) => {
     hits.push(`${String(req.method)} ${String(req.url)}`)
     req.resume()
     req.on('end', () => handle(String(req.url), res))
   })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  t.teardown(() => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()) }))
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, hits }
+  return { url, hits }
 }
 
 t.test('an upstream redirect reaches the client unchanged and is never followed', async (t) => {

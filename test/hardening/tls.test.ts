@@ -3,29 +3,25 @@
 // on disk is put in force by SIGHUP without a restart.
 import { once } from 'node:events'
 import { copyFile, writeFile } from 'node:fs/promises'
-import { createServer } from 'node:http'
 import { serveChild } from '../helpers/serve-child.js'
-import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { connect } from 'node:tls'
 import t, { type Test } from 'tap'
 import { Agent, request } from 'undici'
 import { portOf, RawConnection } from '../helpers/raw-http.js'
 import { startSwitchyard } from '../helpers/switchyard.js'
+import { httpUpstream } from '../helpers/http-upstream.js'
 import { makeCertificate } from '../helpers/tls.js'
 import { until } from '../helpers/until.js'
 
 
 /** An upstream that answers every request with the headers it received, as JSON. */
 async function headerEcho (t: Test): Promise<string> {
-  const server = createServer((req, res) => {
+  return await httpUpstream(t, (req, res) => {
     req.resume()
     res.setHeader('content-type', 'application/json')
     res.end(JSON.stringify(req.headers))
   })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  t.teardown(() => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()) }))
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`
 }
 
 /** The SHA-256 fingerprint of the certificate a TLS listener presents to a new connection. */

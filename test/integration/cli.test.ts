@@ -1,7 +1,7 @@
 // The CLI against a running proxy: readable output, --json, and a non-zero exit on every failure.
 import t from 'tap'
 import { main, type Io } from '../../src/cli/main.js'
-import { startModelServer } from '../helpers/model-server.js'
+import { startBlueGreen } from '../helpers/model-server.js'
 import { startSwitchyard } from '../helpers/switchyard.js'
 import { until } from '../helpers/until.js'
 
@@ -12,8 +12,7 @@ function capture (env: Record<string, string | undefined> = {}): Io & { stdout: 
 }
 
 t.test('status, switch, rollback against a running proxy', async (t) => {
-  const blue = await startModelServer(t, { model: 'logistic', version: 'v1' })
-  const green = await startModelServer(t, { model: 'forest', version: 'v2' })
+  const { blue, green } = await startBlueGreen(t)
   const sy = await startSwitchyard(t, { blue: blue.url, green: green.url, env: { SWITCHYARD_ADMIN_TOKEN: 'cli-token' } })
   const env = { SWITCHYARD_ADMIN_URL: sy.adminUrl, SWITCHYARD_ADMIN_TOKEN: 'cli-token' }
 
@@ -87,8 +86,7 @@ t.test('usage errors and an unreachable admin API exit non-zero with one clear l
 })
 
 t.test('shadow, canary, a switch in steps and abort from the CLI', async (t) => {
-  const blue = await startModelServer(t, { model: 'logistic', version: 'v1' })
-  const green = await startModelServer(t, { model: 'forest', version: 'v2' })
+  const { blue, green } = await startBlueGreen(t)
   const sy = await startSwitchyard(t, { blue: blue.url, green: green.url })
   const env = { SWITCHYARD_ADMIN_URL: sy.adminUrl }
 

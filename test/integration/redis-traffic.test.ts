@@ -3,16 +3,15 @@
 // it, the others show it, can abort it, and end it if that replica stops taking steps.
 import t, { type Test } from 'tap'
 import { Pool } from 'undici'
-import { startModelServer } from '../helpers/model-server.js'
+import { startBlueGreen, type ModelServer } from '../helpers/model-server.js'
 import { startRedis, startReplicas, type TestRedis } from '../helpers/redis.js'
 import type { TestSwitchyard } from '../helpers/switchyard.js'
 import { until } from '../helpers/until.js'
 
-async function setup (t: Test, args: string[] = []): Promise<{ a: TestSwitchyard, b: TestSwitchyard, green: Awaited<ReturnType<typeof startModelServer>>, redis: TestRedis }> {
+async function setup (t: Test): Promise<{ a: TestSwitchyard, b: TestSwitchyard, green: ModelServer, redis: TestRedis }> {
   const redis = await startRedis(t)
-  const blue = await startModelServer(t, { model: 'logistic', version: 'v1' })
-  const green = await startModelServer(t, { model: 'forest', version: 'v2' })
-  const [a, b] = await startReplicas(t, redis, 2, { blue: blue.url, green: green.url, args }) as [TestSwitchyard, TestSwitchyard]
+  const { blue, green } = await startBlueGreen(t)
+  const [a, b] = await startReplicas(t, redis, 2, { blue: blue.url, green: green.url }) as [TestSwitchyard, TestSwitchyard]
   return { a, b, green, redis }
 }
 
@@ -104,10 +103,7 @@ t.test('the guard of one replica ends the canary for all', async (t) => {
 })
 
 t.test('a guard trip while Redis is down holds the weight at 0 on that replica, and is saved once Redis is back', async (t) => {
-  const redis = await startRedis(t)
-  const blue = await startModelServer(t, { model: 'logistic', version: 'v1' })
-  const green = await startModelServer(t, { model: 'forest', version: 'v2' })
-  const [a, b] = await startReplicas(t, redis, 2, { blue: blue.url, green: green.url }) as [TestSwitchyard, TestSwitchyard]
+  const { a, b, green, redis } = await setup(t)
   t.equal((await a.admin('POST', '/admin/canary', { weight: 50 })).status, 200)
   t.ok(await until(() => b.app.canary.weight === 50))
   green.setFault({ status: 500 })

@@ -5,14 +5,13 @@ import { join } from 'node:path'
 import t from 'tap'
 import { applyChange, applyTraffic } from '../../src/state/transition.js'
 import type { DeploymentState } from '../../src/state/types.js'
-import { startModelServer } from '../helpers/model-server.js'
+import { startBlueGreen } from '../helpers/model-server.js'
 import { startSwitchyard } from '../helpers/switchyard.js'
 import { replicaDir } from '../helpers/redis.js'
 import { until } from '../helpers/until.js'
 
 t.test('a switch by someone else ends a running progressive switch and its canary weight', async (t) => {
-  const blue = await startModelServer(t, { model: 'logistic', version: 'v1' })
-  const green = await startModelServer(t, { model: 'forest', version: 'v2' })
+  const { blue, green } = await startBlueGreen(t)
   const sy = await startSwitchyard(t, { blue: blue.url, green: green.url })
   const { canary, deployment } = sy.app
   await canary.start('green', [25, 100], 60_000, 'progressive to green', 'test')
@@ -24,8 +23,7 @@ t.test('a switch by someone else ends a running progressive switch and its canar
 })
 
 t.test('the progressive switch\'s own last step completes it', async (t) => {
-  const blue = await startModelServer(t, { model: 'logistic', version: 'v1' })
-  const green = await startModelServer(t, { model: 'forest', version: 'v2' })
+  const { blue, green } = await startBlueGreen(t)
   const sy = await startSwitchyard(t, { blue: blue.url, green: green.url })
   const { canary } = sy.app
   await canary.start('green', [50, 100], 50, 'progressive to green', 'test')
@@ -36,8 +34,7 @@ t.test('the progressive switch\'s own last step completes it', async (t) => {
 })
 
 t.test('with the file store, the canary weight and shadow percent survive a restart; a walk cut by one ends', async (t) => {
-  const blue = await startModelServer(t, { model: 'logistic', version: 'v1' })
-  const green = await startModelServer(t, { model: 'forest', version: 'v2' })
+  const { blue, green } = await startBlueGreen(t)
   // One directory for the three processes (each t.testdir() call empties it).
   const cwd = replicaDir(t)
   const args = ['--state.store', 'file', '--state.path', join(cwd, 'state.json')]
@@ -61,8 +58,7 @@ t.test('with the file store, the canary weight and shadow percent survive a rest
 })
 
 t.test('a switch and a new weight that arrive together: the guard watches the new standby', async (t) => {
-  const blue = await startModelServer(t, { model: 'logistic', version: 'v1' })
-  const green = await startModelServer(t, { model: 'forest', version: 'v2' })
+  const { blue, green } = await startBlueGreen(t)
   const sy = await startSwitchyard(t, { blue: blue.url, green: green.url })
   t.equal((await sy.admin('POST', '/admin/canary', { weight: 20 })).status, 200)
   t.equal(sy.app.guard.status().canary, 'green')

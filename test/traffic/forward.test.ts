@@ -2,27 +2,21 @@
 // (undici pauses for it), a client that leaves mid-answer stops the upstream's answer too, and
 // informational 1xx answers are passed over for the final one.
 import { createHash } from 'node:crypto'
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
-import { connect, type AddressInfo } from 'node:net'
-import t, { type Test } from 'tap'
+import { connect } from 'node:net'
+import t from 'tap'
 import { request } from 'undici'
 import { startSwitchyard } from '../helpers/switchyard.js'
 import { until } from '../helpers/until.js'
 import { RawConnection } from '../helpers/raw-http.js'
+import { httpUpstream } from '../helpers/http-upstream.js'
 
 const CHUNK = Buffer.alloc(64 * 1024, 'x')
 
-async function upstream (t: Test, handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<string> {
-  const server: Server = createServer(handler)
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  t.teardown(() => { server.closeAllConnections(); server.close() })
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`
-}
 
 t.test('a client that reads slowly still gets every byte of a large answer', async (t) => {
   const total = 24 * 1024 * 1024
   let sentHash = ''
-  const url = await upstream(t, (_req, res) => {
+  const url = await httpUpstream(t, (_req, res) => {
     res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(total) })
     const hash = createHash('sha256')
     let sent = 0
@@ -63,7 +57,7 @@ t.test('a client that reads slowly still gets every byte of a large answer', asy
 t.test('a client that leaves mid-answer ends the upstream request as well', async (t) => {
   let upstreamClosed = false
   let upstreamFinished = false
-  const url = await upstream(t, (_req, res) => {
+  const url = await httpUpstream(t, (_req, res) => {
     res.writeHead(200, { 'content-type': 'application/octet-stream' })
     // An answer with no end: only the proxy letting go stops it.
     const more = (): void => {
@@ -96,7 +90,7 @@ t.test('a client that leaves mid-answer ends the upstream request as well', asyn
 })
 
 t.test('1xx informational answers are skipped; the final answer arrives whole', async (t) => {
-  const url = await upstream(t, (_req, res) => {
+  const url = await httpUpstream(t, (_req, res) => {
     res.writeEarlyHints({ link: '</style.css>; rel=preload; as=style' })
     setTimeout(() => {
       res.writeHead(200, { 'content-type': 'application/json', 'content-length': '17' })
@@ -112,7 +106,7 @@ t.test('1xx informational answers are skipped; the final answer arrives whole', 
 
 t.test('a client that leaves while the upstream pauses between chunks ends the upstream request at once', async (t) => {
   let upstreamClosed = false
-  const url = await upstream(t, (_req, res) => {
+  const url = await httpUpstream(t, (_req, res) => {
     // One event, then nothing: like a model streaming tokens with long gaps. Only the proxy
     // letting go ends this answer (proxy.timeout is 60 s, far past the test's patience).
     res.writeHead(200, { 'content-type': 'text/event-stream' })
@@ -132,7 +126,7 @@ t.test('a client that leaves while the upstream pauses between chunks ends the u
 
 t.test('pipelined requests: a client that leaves ends every upstream request it had queued', async (t) => {
   const closed: string[] = []
-  const url = await upstream(t, (req, res) => {
+  const url = await httpUpstream(t, (req, res) => {
     res.on('close', () => closed.push(req.url as string))
     if (req.url === '/slow') return // never answers
     res.writeHead(200, { 'content-type': 'application/octet-stream' })
@@ -155,7 +149,7 @@ t.test('pipelined requests: a client that leaves ends every upstream request it 
 })
 
 t.test('a chunked body that goes over the limit while still uploading gets its 413', async (t) => {
-  const url = await upstream(t, (req, res) => { req.resume(); req.on('end', () => res.end('ok')) })
+  const url = await httpUpstream(t, (req, res) => { req.resume(); req.on('end', () => res.end('ok')) })
   const sy = await startSwitchyard(t, { blue: url, green: `${url}/green`, args: ['--proxy.bodyLimit', '65536'] })
   const conn = await RawConnection.open(Number(new URL(sy.proxyUrl).port))
   conn.send('POST /invocations HTTP/1.1\r\nhost: x\r\ntransfer-encoding: chunked\r\ncontent-type: application/octet-stream\r\n\r\n')
@@ -171,7 +165,7 @@ t.test('a chunked body that goes over the limit while still uploading gets its 4
 })
 
 t.test('a request undici refuses (target *) is a 400 that does not count against the colour', async (t) => {
-  const url = await upstream(t, (_req, res) => res.end('ok'))
+  const url = await httpUpstream(t, (_req, res) => res.end('ok'))
   const sy = await startSwitchyard(t, { blue: url, green: `${url}/green` })
   const conn = await RawConnection.open(Number(new URL(sy.proxyUrl).port))
   conn.send('OPTIONS * HTTP/1.1\r\nhost: x\r\n\r\n')
@@ -185,7 +179,7 @@ t.test('a request undici refuses (target *) is a 400 that does not count against
 })
 
 t.test('a 304 with a Content-Length passes as a 304, and the connection stays usable', async (t) => {
-  const url = await upstream(t, (req, res) => {
+  const url = await httpUpstream(t, (req, res) => {
     if (req.url === '/cached') {
       res.writeHead(304, { etag: '"v1"', 'content-length': '42' })
       return void res.end()

@@ -1,25 +1,18 @@
 // A standby that fails in the middle of its answer is a standby error, counted once; the mirror
 // is settled (the shadow's in-flight bound is not eaten up) and nothing is left unhandled.
-import { createServer, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
-import t, { type Test } from 'tap'
+import t from 'tap'
+import { httpUpstream } from '../helpers/http-upstream.js'
 import { startSwitchyard } from '../helpers/switchyard.js'
 import { until } from '../helpers/until.js'
 
-async function listen (t: Test, server: Server): Promise<string> {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  t.teardown(() => { server.closeAllConnections(); server.close() })
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`
-}
-
 t.test('a standby answer that stalls mid-body is a standby error, and mirrors keep flowing', async (t) => {
-  const blue = await listen(t, createServer((_req, res) => res.end('{"predictions":[1]}')))
+  const blue = await httpUpstream(t, (_req, res) => res.end('{"predictions":[1]}'))
   // Headers and half a body, then silence: the shadow's timeout fires during the body.
-  const green = await listen(t, createServer((req, res) => {
+  const green = await httpUpstream(t, (req, res) => {
     if (req.url === '/ping') return void res.end('ok')
     res.writeHead(200, { 'content-type': 'application/json', 'content-length': '100' })
     res.write('{"predictions":')
-  }))
+  })
   const sy = await startSwitchyard(t, { blue, green, args: ['--shadow.timeout', '300ms', '--shadow.maxInflight', '2'] })
   t.equal((await sy.admin('POST', '/admin/shadow', { percent: 100 })).status, 200)
   for (let i = 0; i < 5; i++) {
@@ -33,11 +26,11 @@ t.test('a standby answer that stalls mid-body is a standby error, and mirrors ke
 })
 
 t.test('a standby that trickles its answer past the shadow timeout is a standby error, not compared', async (t) => {
-  const blue = await listen(t, createServer((_req, res) => res.end('{"predictions":[1]}')))
+  const blue = await httpUpstream(t, (_req, res) => res.end('{"predictions":[1]}'))
   // A chunk every 100 ms never trips the wait between chunks (300 ms), but the whole answer
   // takes over a second: the shadow's timeout bounds the whole exchange.
   let finished = false
-  const green = await listen(t, createServer((req, res) => {
+  const green = await httpUpstream(t, (req, res) => {
     if (req.url === '/ping') return void res.end('ok')
     res.writeHead(200, { 'content-type': 'application/json' })
     const parts = ['{"predictions":', '[', '1', ']', ' ', ' ', ' ', ' ', ' ', ' ', ' ', '}']
@@ -46,7 +39,7 @@ t.test('a standby that trickles its answer past the shadow timeout is a standby 
       res.write(parts.shift() as string)
       if (parts.length === 0) { clearInterval(timer); res.end(); finished = true }
     }, 100)
-  }))
+  })
   const sy = await startSwitchyard(t, { blue, green, args: ['--shadow.timeout', '300ms'] })
   t.equal((await sy.admin('POST', '/admin/shadow', { percent: 100 })).status, 200)
   const res = await fetch(`${sy.proxyUrl}/invocations`, { method: 'POST', body: '{"inputs":[1]}', headers: { 'content-type': 'application/json' } })
