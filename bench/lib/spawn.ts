@@ -59,17 +59,21 @@ const BUILD = `${BENCH}.build/`
 const compiled = new Map<string, string>()
 
 /**
- * A bench/*.ts file (or an absolute path) compiled with esbuild into one plain .mjs, its
- * packages left as imports: every Node candidate runs as compiled JavaScript, as switchyard runs
- * from dist/, without a TypeScript loader in the process (tsx alone adds ~30 MB of RSS).
+ * A bench/*.ts file (or an absolute path) compiled with esbuild into plain .mjs, its packages
+ * left as imports: every Node candidate runs as compiled JavaScript, as switchyard runs from
+ * dist/, without a TypeScript loader in the process (tsx alone adds ~30 MB of RSS). Split at
+ * dynamic imports, as dist/ is: in one file esbuild hoists a lazily loaded module's package
+ * imports to the top, which loaded the Redis client (~10 MB) into a memory-store switchyard.
  */
 function compile (script: string): string {
   const source = script.startsWith('/') ? script : `${BENCH}${script}`
   let out = compiled.get(source)
   if (out === undefined) {
     // Under bench/ so that the packages resolve from the project's node_modules.
-    out = `${BUILD}${compiled.size}-${basename(source).replace(/\.ts$/, '')}.mjs`
-    buildSync({ entryPoints: [source], outfile: out, bundle: true, packages: 'external', platform: 'node', format: 'esm', target: 'node20', logLevel: 'error' })
+    const name = basename(source).replace(/\.ts$/, '')
+    const outdir = `${BUILD}${compiled.size}-${name}/`
+    buildSync({ entryPoints: [source], outdir, bundle: true, splitting: true, packages: 'external', platform: 'node', format: 'esm', target: 'node20', outExtension: { '.js': '.mjs' }, logLevel: 'error' })
+    out = `${outdir}${name}.mjs`
     compiled.set(source, out)
   }
   return out
