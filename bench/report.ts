@@ -54,7 +54,8 @@ export function fixedRateTable (r: FixedRateResult, repeats: number): string {
     ['candidate', 'p50 ms', 'p99 ms', 'p99.9 ms', 'p99 from due ms', 'proxy CPU us/req', 'others\' CPU %'],
     r.rows.map((row) => [row.candidate, range(row.p50Ms, 3), range(row.p99Ms, 3), range(row.p999Ms, 3), range(row.fromDueP99Ms, 3), range(row.cpuUsPerRequest, 1), range(row.noisePercent, 0)])
   ) + `\n\nswitchyard adds **${num(r.addedP99Ms, 3)} ms** at p99 over direct (medians; round by round: ${r.addedP99MsByRound.map((v) => num(v, 3)).join(', ')} ms), ` +
-    `**${num(r.addedP99MsOverFloor, 3)} ms** over the node floor.`
+    `**${num(r.addedP99MsOverFloor, 3)} ms** over the node floor.` +
+    (r.nginxAddedP99Ms === null ? '' : ` nginx adds ${num(r.nginxAddedP99Ms, 3)} ms over direct.`)
 }
 
 export function bigBodyTable (r: BigBodyResult, repeats: number): string {

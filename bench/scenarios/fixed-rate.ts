@@ -3,7 +3,7 @@
 // and the node floor interleaved round by round, each started fresh and warmed up with the
 // closed-loop tool. The floor is the control: whatever it adds too (the hop, the scheduler's
 // wake-ups on core 0) is not switchyard's own.
-import { DIRECT, NODE_FLOOR, SWITCHYARD } from '../candidates.js'
+import { allCandidates, DIRECT, NODE_FLOOR, SWITCHYARD } from '../candidates.js'
 import { runPaced, type PacedResult } from '../load/index.js'
 import { measure, noiseOf, type Measured } from '../lib/measure.js'
 import { median, spread, type Spread } from '../lib/stats.js'
@@ -27,15 +27,19 @@ export interface FixedRateResult {
   /** switchyard's median p99 less direct's, and less the node floor's. */
   addedP99Ms: number
   addedP99MsOverFloor: number
+  /** nginx's median p99 less direct's, when nginx ran. */
+  nginxAddedP99Ms: number | null
   /** The same, round by round (each pair ran back to back). */
   addedP99MsByRound: number[]
   runs: Array<Measured<PacedResult>>
 }
 
-const CANDIDATES = [DIRECT, SWITCHYARD, NODE_FLOOR]
+// nginx too, when installed: a proxy in C shows what the hop itself costs on this machine.
+const FIXED_RATE = new Set([DIRECT.name, SWITCHYARD.name, NODE_FLOOR.name, 'nginx'])
 
 export async function fixedRate (ctx: Context): Promise<FixedRateResult> {
   const { options } = ctx
+  const CANDIDATES = allCandidates().filter((c) => FIXED_RATE.has(c.name))
   const runs: Array<Measured<PacedResult>> = []
   for (let round = 1; round <= options.repeats; round++) {
     for (const candidate of CANDIDATES) {
@@ -69,6 +73,7 @@ export async function fixedRate (ctx: Context): Promise<FixedRateResult> {
     rows,
     addedP99Ms: median(proxied.map((r) => r.p99Ms)) - median(direct.map((r) => r.p99Ms)),
     addedP99MsOverFloor: median(proxied.map((r) => r.p99Ms)) - median(of(NODE_FLOOR.name).map((r) => r.p99Ms)),
+    nginxAddedP99Ms: of('nginx').length > 0 ? median(of('nginx').map((r) => r.p99Ms)) - median(direct.map((r) => r.p99Ms)) : null,
     addedP99MsByRound: proxied.map((r, i) => r.p99Ms - direct[i].p99Ms),
     runs
   }
