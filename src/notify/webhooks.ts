@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Logger } from 'pino'
-import { Agent, request } from 'undici'
+import { Agent, requestVia } from '../undici.js'
 import type { Colour } from '../colour.js'
 import type { NotifyEvent, WebhookConfig } from '../config/schema.js'
 import type { Guard } from '../guard/guard.js'
@@ -69,7 +69,7 @@ export class Notifier {
       const agent = new Agent({ connections: 4, connectTimeout: options.timeout, keepAliveTimeout: 10_000 })
       this.#agent = agent
       send = async (url, body, headers, signal) => {
-        const res = await request(url, { method: 'POST', body, headers, signal, dispatcher: agent, headersTimeout: options.timeout, bodyTimeout: options.timeout })
+        const res = await requestVia(agent, new URL(url), { method: 'POST', body, headers, signal, headersTimeout: options.timeout, bodyTimeout: options.timeout })
         await res.body.dump()
         return res.statusCode
       }

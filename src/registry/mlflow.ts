@@ -11,7 +11,7 @@
 // {error_code, message} with an HTTP status (RESOURCE_DOES_NOT_EXIST 404, INVALID_PARAMETER_VALUE
 // 400). A token, when set, goes as Authorization: Bearer, as MLflow's own client sends
 // MLFLOW_TRACKING_TOKEN.
-import { Agent, request, type Dispatcher } from 'undici'
+import { Agent, requestVia, type Dispatcher } from '../undici.js'
 import { isTimeout } from '../upstreams/answer.js'
 
 export const ALIAS_ENDPOINT = 'api/2.0/mlflow/registered-models/alias'
@@ -110,11 +110,10 @@ export class MlflowRegistryClient implements AliasRegistry {
     let status: number
     let text: string
     try {
-      const res = await request(url, {
+      const res = await requestVia(this.#agent, url, {
         method,
         headers,
         body: body === undefined ? null : JSON.stringify(body),
-        dispatcher: this.#agent,
         headersTimeout: this.#timeout,
         bodyTimeout: this.#timeout,
         signal: AbortSignal.timeout(this.#timeout)

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http'
 import { Counter, Gauge, type Registry } from 'prom-client'
-import { Pool, type Dispatcher } from 'undici'
+import { Pool, type Dispatcher } from '../undici.js'
 import { otherColour, type Colour } from '../colour.js'
 import { LATENCY_BUCKETS, bucketOf, quantileMs } from '../guard/latency.js'
 import type { Upstream } from '../upstreams/upstream.js'
