@@ -1,7 +1,7 @@
 // Starts the bench's processes, each pinned to one core with taskset when there is one, so the
 // proxy under test never competes with the upstream or the load generator for its core.
 import { spawn, type ChildProcess } from 'node:child_process'
-import { existsSync } from 'node:fs'
+import { existsSync, rmSync } from 'node:fs'
 import { basename } from 'node:path'
 import { buildSync } from 'esbuild'
 import { fileURLToPath } from 'node:url'
@@ -72,6 +72,7 @@ function compile (script: string): string {
     // Under bench/ so that the packages resolve from the project's node_modules.
     const name = basename(source).replace(/\.ts$/, '')
     const outdir = `${BUILD}${compiled.size}-${name}/`
+    rmSync(outdir, { recursive: true, force: true }) // chunks of an earlier build would pile up
     buildSync({ entryPoints: [source], outdir, bundle: true, splitting: true, packages: 'external', platform: 'node', format: 'esm', target: 'node20', outExtension: { '.js': '.mjs' }, logLevel: 'error' })
     out = `${outdir}${name}.mjs`
     compiled.set(source, out)

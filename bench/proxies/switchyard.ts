@@ -7,6 +7,9 @@ import { loadConfig } from '../../src/config/load.js'
 import { start } from '../../src/main.js'
 import { arg, serveChild } from '../lib/child.js'
 
+// The bin runs the CLI, which imports start() from main.js: load what it loads, as serve does.
+await import('../../src/cli/main.js')
+
 const upstream = arg('upstream')
 const green = arg('green')
 const config = loadConfig({

@@ -1,4 +1,4 @@
-import { request } from 'undici'
+import { Agent, requestVia } from '../undici.js'
 
 export interface AdminClientOptions {
   adminUrl: string
@@ -22,6 +22,7 @@ export class AdminApiError extends Error {
 /** A thin client of the admin API: the CLI never touches state itself. */
 export class AdminClient {
   readonly #options: AdminClientOptions
+  #agent: Agent | null = null
 
   constructor (options: AdminClientOptions) {
     this.#options = options
@@ -41,7 +42,9 @@ export class AdminClient {
     if (this.#options.token !== undefined && this.#options.token !== '') headers.authorization = `Bearer ${this.#options.token}`
     let res
     try {
-      res = await request(new URL(path, this.#options.adminUrl), {
+      // An agent of its own: the CLI module is loaded by `serve` too, which must not load undici's index.
+      this.#agent ??= new Agent()
+      res = await requestVia(this.#agent, new URL(path, this.#options.adminUrl), {
         method,
         headers,
         body: body === undefined ? null : JSON.stringify(body),
