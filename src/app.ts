@@ -215,14 +215,24 @@ export async function build (options: BuildOptions): Promise<Switchyard> {
   return { config, proxy, admin, deployment, health, guard, canary, shadow, upstreams, metrics, registry, smoke, modelRegistry, close, destroy, reload }
 }
 
+// No route declares a JSON schema (admin bodies are checked by admin/validate.ts), so Fastify's
+// own compilers would never run; left to itself it loads ajv and fast-json-stringify for them,
+// ~3 MB of resident memory per listener process. A schema added later fails start-up loudly.
+const NO_SCHEMAS = {
+  compilersFactory: {
+    buildValidator: () => () => { throw new Error('switchyard routes declare no JSON schemas: validate in code (admin/validate.ts)') },
+    buildSerializer: () => () => { throw new Error('switchyard routes declare no JSON schemas: answers are serialised with JSON.stringify') }
+  }
+}
+
 function buildProxy (forwarder: Forwarder, router: Router, config: Config, logger: Logger, auth: AdminAuth, listener: ListenerOptions): FastifyInstance {
   // Per-request logging is off unless asked for: a pino line per request halves throughput.
   // return503OnClosing is off: while stopping, requests on open keep-alive connections get
   // switchyard's own JSON 503 from the hook below.
   const serverFactory = listenerFactory(listener)
   const proxy: FastifyInstance = config.log.requests
-    ? Fastify({ serverFactory, loggerInstance: logger.child({ listener: 'public' }) as FastifyBaseLogger, return503OnClosing: false })
-    : Fastify({ serverFactory, logger: false, return503OnClosing: false })
+    ? Fastify({ serverFactory, loggerInstance: logger.child({ listener: 'public' }) as FastifyBaseLogger, return503OnClosing: false, schemaController: NO_SCHEMAS })
+    : Fastify({ serverFactory, logger: false, return503OnClosing: false, schemaController: NO_SCHEMAS })
   const previewHeader = config.preview.header.toLowerCase()
   // The handler is an onRequest hook that takes the raw request and response: no body parsing
   // (bodies pass through byte for byte), no reply serialisation. The colour is read once, here.
@@ -257,6 +267,7 @@ function buildProxy (forwarder: Forwarder, router: Router, config: Config, logge
 function buildAdmin (logger: Logger, listener: ListenerOptions): FastifyInstance {
   const admin: FastifyInstance = Fastify({
     serverFactory: listenerFactory(listener),
+    schemaController: NO_SCHEMAS,
     loggerInstance: logger.child({ listener: 'admin' }) as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true })
   })
