@@ -167,7 +167,6 @@ export class SwitchyardProcess {
   #stopping = false
   #log: WriteStream
   starts = 0
-  /** Every pid it has had, with its start and listen times. */
   /** When the latest start began to listen (null: not yet, or never started). */
   listeningAt: number | null = null
   /** Log lines at warn (40) and above, by message. */

@@ -1,8 +1,8 @@
 // Fixed rate: at a steady 1,000 req/s (well under every candidate's capacity), how much latency
-// does switchyard add to a request? Open-loop pacing (see load/paced-child.ts); direct, switchyard
-// and the node floor interleaved round by round, each started fresh and warmed up with the
-// closed-loop tool. The floor is the control: whatever it adds too (the hop, the scheduler's
-// wake-ups on core 0) is not switchyard's own.
+// does switchyard add to a request? Open-loop pacing (see load/paced-child.ts); direct, switchyard,
+// the node floor and nginx (when installed) interleaved round by round, each started fresh and
+// warmed up with the closed-loop tool. The floor and nginx are the controls: whatever they add
+// too (the hop, the scheduler's wake-ups) is not switchyard's own.
 import { allCandidates, DIRECT, NODE_FLOOR, SWITCHYARD } from '../candidates.js'
 import { runPaced, type PacedResult } from '../load/index.js'
 import { measure, noiseOf, type Measured } from '../lib/measure.js'
@@ -34,15 +34,14 @@ export interface FixedRateResult {
   runs: Array<Measured<PacedResult>>
 }
 
-// nginx too, when installed: a proxy in C shows what the hop itself costs on this machine.
 const FIXED_RATE = new Set([DIRECT.name, SWITCHYARD.name, NODE_FLOOR.name, 'nginx'])
 
 export async function fixedRate (ctx: Context): Promise<FixedRateResult> {
   const { options } = ctx
-  const CANDIDATES = allCandidates().filter((c) => FIXED_RATE.has(c.name))
+  const candidates = allCandidates().filter((c) => FIXED_RATE.has(c.name))
   const runs: Array<Measured<PacedResult>> = []
   for (let round = 1; round <= options.repeats; round++) {
-    for (const candidate of CANDIDATES) {
+    for (const candidate of candidates) {
       const run = await measure(candidate, measureOptions(ctx, ctx.smallBody), (url) => runPaced({
         url, connections: options.connections, duration: options.duration, bodyFile: ctx.smallBody, rate: options.rate
       }), noisy('fixed-rate', candidate.name))
@@ -51,7 +50,7 @@ export async function fixedRate (ctx: Context): Promise<FixedRateResult> {
     }
   }
   const of = (name: string): Array<Measured<PacedResult>> => runs.filter((run) => run.candidate === name)
-  const rows = CANDIDATES.map((c): FixedRateRow => {
+  const rows = candidates.map((c): FixedRateRow => {
     const mine = of(c.name)
     const cpu = mine.map((r) => r.cpuUsPerRequest)
     return {
@@ -66,14 +65,15 @@ export async function fixedRate (ctx: Context): Promise<FixedRateResult> {
   })
   const direct = of(DIRECT.name)
   const proxied = of(SWITCHYARD.name)
+  const p99 = (name: string): number => median(of(name).map((r) => r.p99Ms))
   return {
     rate: options.rate,
     connections: options.connections,
     duration: options.duration,
     rows,
-    addedP99Ms: median(proxied.map((r) => r.p99Ms)) - median(direct.map((r) => r.p99Ms)),
-    addedP99MsOverFloor: median(proxied.map((r) => r.p99Ms)) - median(of(NODE_FLOOR.name).map((r) => r.p99Ms)),
-    nginxAddedP99Ms: of('nginx').length > 0 ? median(of('nginx').map((r) => r.p99Ms)) - median(direct.map((r) => r.p99Ms)) : null,
+    addedP99Ms: p99(SWITCHYARD.name) - p99(DIRECT.name),
+    addedP99MsOverFloor: p99(SWITCHYARD.name) - p99(NODE_FLOOR.name),
+    nginxAddedP99Ms: of('nginx').length > 0 ? p99('nginx') - p99(DIRECT.name) : null,
     addedP99MsByRound: proxied.map((r, i) => r.p99Ms - direct[i].p99Ms),
     runs
   }

@@ -3,6 +3,9 @@ import { isColour, type Colour } from '../colour.js'
 import { parseDuration } from '../config/units.js'
 import { BAD_BODY, UNKNOWN_COLOUR } from '../errors.js'
 
+/** A step longer than a week is a forgotten walk, not a plan. */
+const MAX_STEP_INTERVAL_MS = 7 * 86_400_000
+
 export interface GateBody {
   minShadowRequests?: number
   minAgreement?: number
@@ -151,9 +154,6 @@ function optionalGate (value: unknown, problems: string[]): GateBody | undefined
 }
 
 /** A number in a range from a JSON body, or a problem. */
-/** A step longer than a week is a forgotten walk, not a plan. */
-const MAX_STEP_INTERVAL_MS = 7 * 86_400_000
-
 export function parseNumberField (raw: unknown, field: string, min: number, max: number, allowed: readonly string[]): Record<string, unknown> {
   const body = asObject(raw)
   const problems: string[] = []

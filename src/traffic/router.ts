@@ -14,7 +14,6 @@ export interface RouterOptions {
   diverter?: Diverter
 }
 
-
 /**
  * Reads the request once, on arrival, and names its colour: a preview colour when the request
  * asks for one (never counted as live), else the live choice (active, or the standby for a

@@ -12,7 +12,6 @@ import { httpUpstream } from '../helpers/http-upstream.js'
 
 const CHUNK = Buffer.alloc(64 * 1024, 'x')
 
-
 t.test('a client that reads slowly still gets every byte of a large answer', async (t) => {
   const total = 24 * 1024 * 1024
   let sentHash = ''
